@@ -1,0 +1,39 @@
+# Riskboard: two commands on a fresh machine.
+#   make run   create .venv, install, migrate, load the default catalogue and demo data, serve :8000
+#   make test  create .venv, install, lint and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+
+.PHONY: run test lint migrate seed worker bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# The development server runs with DEBUG on and, unless DATABASE_URL / CELERY_BROKER_URL are set,
+# SQLite and in-process tasks.
+run: export DJANGO_DEBUG ?= 1
+run: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_default_catalogue
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A riskboard worker --beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache

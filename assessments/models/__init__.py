@@ -1,0 +1,14 @@
+"""Models of the assessments app, split by concept."""
+
+from .assessment import Assessment, AssessmentTransition, Rating
+from .portfolio import Agreement, Membership, Partner, Team
+
+__all__ = [
+    "Agreement",
+    "Assessment",
+    "AssessmentTransition",
+    "Membership",
+    "Partner",
+    "Rating",
+    "Team",
+]

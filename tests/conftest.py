@@ -1,0 +1,8 @@
+import pytest
+
+
+@pytest.fixture
+def catalogue(db):
+    from tests.factories import CatalogueFactory
+
+    return CatalogueFactory()
