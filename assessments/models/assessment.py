@@ -9,6 +9,7 @@ from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCatalogue, RiskCategory, 
 
 from ..choices import OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from .portfolio import Agreement
+from .querysets import AssessmentQuerySet, RatingQuerySet
 
 
 class Assessment(models.Model):
@@ -37,6 +38,8 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "-id"]
@@ -86,6 +89,8 @@ class Rating(models.Model):
     evidence = models.TextField(blank=True)
     confidence = models.CharField(max_length=8, choices=Confidence.choices, default=Confidence.MEDIUM)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RatingQuerySet.as_manager()
 
     LEVEL_FIELDS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 

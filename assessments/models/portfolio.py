@@ -15,6 +15,7 @@ from ..choices import (
     Region,
     Role,
 )
+from .querysets import AgreementQuerySet
 
 
 class Team(models.Model):
@@ -88,6 +89,8 @@ class Agreement(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         ordering = ["reference"]

@@ -1,0 +1,296 @@
+"""Every write to agreements, assessments and ratings goes through these functions.
+
+Views, the admin, the API, commands and tasks call them; they validate, check the actor's
+rights through ``riskboard.permissions``, run in a transaction and record each transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalogue.choices import CatalogueStatus
+from catalogue.models import RiskCatalogue
+from riskboard.permissions import Action, require
+
+from . import hooks
+from .choices import EDITABLE_STATUSES, OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
+from .models import Agreement, Assessment, AssessmentTransition, Rating
+from .scheduling import next_review_date
+from .selectors import (
+    agreement_last_approved_assessment,
+    agreement_open_assessment,
+    assessment_missing_categories,
+    assessment_worst_residual_band,
+)
+
+
+class AssessmentConflict(Exception):
+    """The assessment changed since the user loaded it; their write was refused, nothing saved."""
+
+    def __init__(self, assessment: Assessment, expected_version: int):
+        self.assessment = assessment
+        self.expected_version = expected_version
+        super().__init__(
+            f"This assessment was changed by someone else (version {assessment.version}, "
+            f"you edited version {expected_version})."
+        )
+
+
+@dataclass
+class RatingInput:
+    """The shape of one category's input; values are validated by ``assessment_save_ratings``."""
+
+    category_id: int
+    inherent_likelihood: int | None = None
+    inherent_impact: int | None = None
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    safeguard_ids: Sequence[int] = field(default_factory=list)
+    safeguards_other: str = ""
+    rationale: str = ""
+    evidence: str = ""
+    confidence: str = Confidence.MEDIUM
+
+
+def _record(assessment: Assessment, *, action: str, from_status: str, actor, comment: str = "") -> None:
+    AssessmentTransition.objects.create(
+        assessment=assessment,
+        action=action,
+        from_status=from_status,
+        to_status=assessment.status,
+        actor=actor,
+        comment=comment,
+    )
+
+
+def _bump_version(assessment: Assessment, *, expected_version: int | None, statuses: Iterable[str]) -> None:
+    """Claim the assessment for this write, or raise ``AssessmentConflict``.
+
+    A single conditional UPDATE: it succeeds only if the row still has the version the user
+    loaded (and is in one of ``statuses``), so two concurrent writers cannot both win.
+    """
+    rows = Assessment.objects.filter(pk=assessment.pk, status__in=list(statuses))
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if rows.update(version=F("version") + 1, updated_at=timezone.now()) != 1:
+        current = Assessment.objects.get(pk=assessment.pk)
+        if current.status not in statuses:
+            raise ValidationError(
+                f"This assessment is {current.get_status_display().lower()} and can no longer be changed this way."
+            )
+        raise AssessmentConflict(current, expected_version if expected_version is not None else assessment.version)
+    assessment.refresh_from_db()
+
+
+@transaction.atomic
+def assessment_start(
+    *, agreement: Agreement, actor, as_of: dt.date | None = None, catalogue: RiskCatalogue | None = None
+) -> Assessment:
+    """Start a draft assessment of ``agreement``, pre-filled from its last approved assessment.
+
+    The catalogue is the given published version, else the one the last approved assessment
+    used if still published, else the newest published catalogue. Pre-filled ratings are copied
+    by category code, so a reassessment on a newer catalogue version keeps what still applies.
+    """
+    require(actor, Action.EDIT, agreement.owner_team_id)
+    if agreement_open_assessment(agreement=agreement) is not None:
+        raise ValidationError("This agreement already has an open assessment; finish or review that one first.")
+    previous = agreement_last_approved_assessment(agreement=agreement)
+    if catalogue is None:
+        if previous is not None and previous.catalogue.status == CatalogueStatus.PUBLISHED:
+            catalogue = previous.catalogue
+        else:
+            catalogue = (
+                RiskCatalogue.objects.filter(status=CatalogueStatus.PUBLISHED).order_by("-published_at", "-id").first()
+            )
+    if catalogue is None or catalogue.status != CatalogueStatus.PUBLISHED:
+        raise ValidationError("Assessments use a published catalogue; none is available.")
+
+    assessment = Assessment(
+        agreement=agreement,
+        catalogue=catalogue,
+        as_of=as_of or timezone.localdate(),
+        previous=previous,
+    )
+    assessment.full_clean(exclude=["previous"])
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError as exc:  # a concurrent start won the race for the one open slot
+        raise ValidationError("This agreement already has an open assessment.") from exc
+    assessment.authors.add(actor)
+    if previous is not None:
+        _copy_ratings(source=previous, target=assessment)
+    _record(assessment, action=TransitionAction.CREATE, from_status="", actor=actor)
+    return assessment
+
+
+def _copy_ratings(*, source: Assessment, target: Assessment) -> None:
+    """Copy ``source``'s ratings into ``target`` by category code (and safeguard code)."""
+    categories = {c.code: c for c in target.catalogue.categories.all()}
+    safeguards = {s.code: s for s in target.catalogue.safeguards.all()}
+    for old in source.ratings.select_related("category").prefetch_related("safeguards"):
+        category = categories.get(old.category.code)
+        if category is None:
+            continue
+        new = Rating.objects.create(
+            assessment=target,
+            category=category,
+            inherent_likelihood=old.inherent_likelihood,
+            inherent_impact=old.inherent_impact,
+            residual_likelihood=old.residual_likelihood,
+            residual_impact=old.residual_impact,
+            safeguards_other=old.safeguards_other,
+            rationale=old.rationale,
+            evidence=old.evidence,
+            confidence=old.confidence,
+        )
+        new.safeguards.set([safeguards[s.code] for s in old.safeguards.all() if s.code in safeguards])
+
+
+def rating_input_errors(*, item: RatingInput, allowed_safeguard_ids: set[int]) -> dict[str, list[str]]:
+    """Field errors for one category's input (empty when valid). Levels are 1 to 5 or empty."""
+    errors: dict[str, list[str]] = {}
+    for name in Rating.LEVEL_FIELDS:
+        value = getattr(item, name)
+        if value is not None and not (1 <= value <= 5):
+            errors.setdefault(name, []).append("Choose a level from 1 to 5.")
+    if item.confidence not in Confidence.values:
+        errors.setdefault("confidence", []).append("Choose low, medium or high.")
+    unknown = set(item.safeguard_ids) - allowed_safeguard_ids
+    if unknown:
+        errors.setdefault("safeguards", []).append("Choose safeguards from this category's library.")
+    probe = Rating(
+        inherent_likelihood=item.inherent_likelihood,
+        inherent_impact=item.inherent_impact,
+        residual_likelihood=item.residual_likelihood,
+        residual_impact=item.residual_impact,
+    )
+    if probe.residual_exceeds_inherent and not item.rationale.strip():
+        errors.setdefault("rationale", []).append(
+            "The residual rating is above the inherent rating: explain why in the rationale."
+        )
+    return errors
+
+
+@transaction.atomic
+def assessment_save_ratings(
+    *, assessment: Assessment, actor, expected_version: int, ratings: Sequence[RatingInput]
+) -> Assessment:
+    """Save (create or update) ratings of a draft or returned assessment.
+
+    Partial ratings are allowed. ``expected_version`` is the version the user loaded; when the
+    assessment has moved on since, nothing is written and ``AssessmentConflict`` is raised.
+    Invalid input raises ``ValidationError`` with a dict ``{category_id: {field: [messages]}}``.
+    """
+    require(actor, Action.EDIT, assessment.agreement.owner_team_id)
+    categories = {c.id: c for c in assessment.catalogue.categories.prefetch_related("safeguards")}
+    all_errors: dict[str, dict[str, list[str]]] = {}
+    for item in ratings:
+        category = categories.get(item.category_id)
+        if category is None:
+            all_errors[str(item.category_id)] = {"category": ["This category is not part of the catalogue."]}
+            continue
+        errors = rating_input_errors(item=item, allowed_safeguard_ids={s.id for s in category.safeguards.all()})
+        if errors:
+            all_errors[str(item.category_id)] = errors
+    if all_errors:
+        raise ValidationError(all_errors)
+
+    _bump_version(assessment, expected_version=expected_version, statuses=EDITABLE_STATUSES)
+    existing = {r.category_id: r for r in Rating.objects.filter(assessment=assessment)}
+    for item in ratings:
+        rating = existing.get(item.category_id) or Rating(assessment=assessment, category_id=item.category_id)
+        for name in (*Rating.LEVEL_FIELDS, "safeguards_other", "rationale", "evidence", "confidence"):
+            setattr(rating, name, getattr(item, name))
+        rating.save()
+        rating.safeguards.set(item.safeguard_ids)
+    assessment.authors.add(actor)
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, actor, expected_version: int | None = None) -> Assessment:
+    """Draft or returned -> submitted. Every category must be fully rated."""
+    require(actor, Action.EDIT, assessment.agreement.owner_team_id)
+    missing = assessment_missing_categories(assessment=assessment)
+    if missing:
+        names = ", ".join(c.name for c in missing)
+        raise ValidationError(f"{len(missing)} categories are not fully rated: {names}.", code="incomplete")
+    from_status = assessment.status
+    _bump_version(assessment, expected_version=expected_version, statuses=EDITABLE_STATUSES)
+    Assessment.objects.filter(pk=assessment.pk).update(status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now())
+    assessment.refresh_from_db()
+    assessment.authors.add(actor)
+    _record(assessment, action=TransitionAction.SUBMIT, from_status=from_status, actor=actor)
+    return assessment
+
+
+def _require_reviewer(assessment: Assessment, actor) -> None:
+    require(actor, Action.REVIEW, assessment.agreement.owner_team_id)
+    if assessment.authors.filter(pk=actor.pk).exists():
+        raise PermissionDenied("You worked on this assessment; another manager must review it (four eyes).")
+
+
+@transaction.atomic
+def assessment_approve(
+    *, assessment: Assessment, actor, comment: str = "", expected_version: int | None = None
+) -> Assessment:
+    """Submitted -> approved, by a manager of the team who is not an author (four eyes).
+
+    Sets the next review date from the worst residual band and settings.RISKBOARD_REVIEW_MONTHS,
+    capped by the agreement's end date minus its notice period. Approved is final.
+    """
+    _require_reviewer(assessment, actor)
+    _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
+    worst = assessment_worst_residual_band(assessment=assessment)
+    now = timezone.now()
+    agreement = assessment.agreement
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=AssessmentStatus.APPROVED,
+        approved_at=now,
+        reviewer=actor,
+        review_comment=comment,
+        next_review_date=next_review_date(
+            approved_on=timezone.localdate(now),
+            worst_band_code=worst.code if worst else "",
+            months_by_band=settings.RISKBOARD_REVIEW_MONTHS,
+            agreement_end=agreement.end_date,
+            notice_period_days=agreement.notice_period_days,
+        ),
+    )
+    assessment.refresh_from_db()
+    _record(assessment, action=TransitionAction.APPROVE, from_status=AssessmentStatus.SUBMITTED, actor=actor,
+            comment=comment)
+    hooks.assessment_approved(assessment_id=assessment.pk)
+    return assessment
+
+
+@transaction.atomic
+def assessment_return(
+    *, assessment: Assessment, actor, comment: str, expected_version: int | None = None
+) -> Assessment:
+    """Submitted -> returned to draft, with the reviewer's comment (required)."""
+    if not comment or not comment.strip():
+        raise ValidationError({"comment": ["Say what needs to change: a comment is required to return."]})
+    _require_reviewer(assessment, actor)
+    _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=AssessmentStatus.RETURNED, reviewer=actor, review_comment=comment.strip()
+    )
+    assessment.refresh_from_db()
+    _record(assessment, action=TransitionAction.RETURN, from_status=AssessmentStatus.SUBMITTED, actor=actor,
+            comment=comment.strip())
+    return assessment
+
+
+def assessment_is_open(assessment: Assessment) -> bool:
+    return assessment.status in OPEN_STATUSES
