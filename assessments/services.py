@@ -44,6 +44,20 @@ class AssessmentConflict(Exception):
         )
 
 
+class RatingsInvalid(ValidationError):
+    """Invalid rating input. ``by_category`` maps category id -> field name -> messages.
+
+    As a ``ValidationError`` its ``message_dict`` uses flat keys ``"<category_id>-<field>"``.
+    """
+
+    def __init__(self, by_category: dict[int, dict[str, list[str]]]):
+        self.by_category = by_category
+        super().__init__(
+            {f"{category_id}-{name}": messages for category_id, fields in by_category.items()
+             for name, messages in fields.items()}
+        )
+
+
 @dataclass
 class RatingInput:
     """The shape of one category's input; values are validated by ``assessment_save_ratings``."""
@@ -189,21 +203,21 @@ def assessment_save_ratings(
 
     Partial ratings are allowed. ``expected_version`` is the version the user loaded; when the
     assessment has moved on since, nothing is written and ``AssessmentConflict`` is raised.
-    Invalid input raises ``ValidationError`` with a dict ``{category_id: {field: [messages]}}``.
+    Invalid input raises ``RatingsInvalid`` (a ``ValidationError``) with every field error.
     """
     require(actor, Action.EDIT, assessment.agreement.owner_team_id)
     categories = {c.id: c for c in assessment.catalogue.categories.prefetch_related("safeguards")}
-    all_errors: dict[str, dict[str, list[str]]] = {}
+    all_errors: dict[int, dict[str, list[str]]] = {}
     for item in ratings:
         category = categories.get(item.category_id)
         if category is None:
-            all_errors[str(item.category_id)] = {"category": ["This category is not part of the catalogue."]}
+            all_errors[item.category_id] = {"category": ["This category is not part of the catalogue."]}
             continue
         errors = rating_input_errors(item=item, allowed_safeguard_ids={s.id for s in category.safeguards.all()})
         if errors:
-            all_errors[str(item.category_id)] = errors
+            all_errors[item.category_id] = errors
     if all_errors:
-        raise ValidationError(all_errors)
+        raise RatingsInvalid(all_errors)
 
     _bump_version(assessment, expected_version=expected_version, statuses=EDITABLE_STATUSES)
     existing = {r.category_id: r for r in Rating.objects.filter(assessment=assessment)}
