@@ -158,3 +158,10 @@ class RatingFactory(factory.django.DjangoModelFactory):
     residual_likelihood = 2
     residual_impact = 3
     confidence = ac.Confidence.MEDIUM
+
+
+class DraftCatalogueFactory(CatalogueFactory):
+    """A complete catalogue that is still a draft, so every edit service accepts it."""
+
+    status = CatalogueStatus.DRAFT
+    published_at = None

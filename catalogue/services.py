@@ -1,0 +1,330 @@
+"""Every write to a risk catalogue.
+
+A catalogue version is edited only while it is a draft. Publishing freezes it, so that every
+assessment made against it keeps its meaning; to change a published catalogue, copy it into a new
+draft version (``catalogue_draft_from``), edit that and publish it.
+
+Each service runs in one transaction and validates with ``full_clean()``. Services that change a
+catalogue lock its row first (``_lock``), so an edit and a publication of the same catalogue cannot
+interleave; the status read under that lock is the one that counts, not the caller's copy.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .choices import CatalogueStatus
+from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
+from .selectors import catalogue_gaps_list, catalogue_get, catalogue_spec_get, catalogue_version_next
+from .serialization import (
+    DEFAULT_CATALOGUE_FILE,
+    DEFAULT_CATALOGUE_NAME,
+    CatalogueSpec,
+    document_from_spec,
+    document_parse,
+)
+from .validation import document_validate
+
+CATALOGUE_EDITABLE_FIELDS = {"name", "description", "rollup_method", "rollup_params"}
+CATEGORY_EDITABLE_FIELDS = {"code", "name", "description", "guidance", "weight", "display_order"}
+SAFEGUARD_EDITABLE_FIELDS = {"code", "name", "description"}
+SCALE_LEVEL_EDITABLE_FIELDS = {"label", "description"}  # the value is fixed: a scale always runs 1..5
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _label(catalogue: RiskCatalogue) -> str:
+    return f"Catalogue {catalogue.name} v{catalogue.version}"
+
+
+def _lock(catalogue: RiskCatalogue) -> str:
+    """Lock the catalogue's row until the transaction ends and return its stored status."""
+    status = RiskCatalogue.objects.select_for_update().filter(pk=catalogue.pk).values_list("status", flat=True).first()
+    if status is None:
+        raise ValidationError(f"{_label(catalogue)} no longer exists.")
+    return status
+
+
+def _ensure_editable(catalogue: RiskCatalogue) -> None:
+    """Refuse any change to a catalogue that is not a draft (call inside ``transaction.atomic``)."""
+    status = _lock(catalogue)
+    if status != CatalogueStatus.DRAFT:
+        raise ValidationError(
+            f"{_label(catalogue)} is {CatalogueStatus(status).label.lower()} and frozen; "
+            "create a new draft version to change it.",
+            code="frozen",
+        )
+
+
+def _assign(instance: Any, fields: dict[str, Any], allowed: set[str]) -> None:
+    """Set ``fields`` on ``instance``; a field outside ``allowed`` is a programming error."""
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} fields that cannot be changed here: {', '.join(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _category_clean(category: RiskCategory) -> None:
+    """``full_clean()`` with plain messages for the two rules the model states only as constraints."""
+    errors = {}
+    try:
+        if Decimal(str(category.weight)) <= 0:
+            errors["weight"] = "Must be a positive number."
+    except ArithmeticError:
+        errors["weight"] = "Must be a positive number."
+    guidance = category.guidance
+    if not isinstance(guidance, list) or not all(isinstance(q, str) and q.strip() for q in guidance):
+        errors["guidance"] = "Must be a list of questions (non-empty text)."
+    if errors:
+        raise ValidationError(errors)
+    category.full_clean()
+
+
+def _safeguard_categories_check(catalogue: RiskCatalogue, categories: list[RiskCategory]) -> None:
+    foreign = [c.code for c in categories if c.catalogue_id != catalogue.pk]
+    if foreign:
+        raise ValidationError({"categories": f"Not categories of {_label(catalogue)}: {', '.join(foreign)}."})
+
+
+def _catalogue_create(*, spec: CatalogueSpec, version: int | None = None) -> RiskCatalogue:
+    """Write ``spec`` as a new draft (``version`` defaults to the next free one). Call inside ``atomic``."""
+    version = version or catalogue_version_next(name=spec.name)
+    if catalogue_get(name=spec.name, version=version) is not None:
+        raise ValidationError(f"Catalogue {spec.name} v{version} already exists.")
+    catalogue = RiskCatalogue(
+        name=spec.name, version=version, status=CatalogueStatus.DRAFT, description=spec.description,
+        rollup_method=spec.rollup_method, rollup_params=spec.rollup_params,
+    )
+    catalogue.full_clean()
+    catalogue.save()
+    ScaleLevel.objects.bulk_create(
+        ScaleLevel(catalogue=catalogue, scale=scale, value=lv.value, label=lv.label, description=lv.description)
+        for scale, levels in spec.scales.items()
+        for lv in levels
+    )
+    bands = {
+        band.code: band
+        for band in Band.objects.bulk_create(
+            Band(
+                catalogue=catalogue, code=b.code, label=b.label, rank=b.rank, colour=b.colour,
+                description=b.description,
+            )
+            for b in spec.bands
+        )
+    }
+    MatrixCell.objects.bulk_create(
+        MatrixCell(catalogue=catalogue, likelihood=lk, impact=im, band=bands[code])
+        for (lk, im), code in spec.matrix.items()
+    )
+    categories = {
+        category.code: category
+        for category in RiskCategory.objects.bulk_create(
+            RiskCategory(
+                catalogue=catalogue, code=c.code, name=c.name, description=c.description, guidance=list(c.guidance),
+                weight=c.weight, display_order=c.display_order,
+            )
+            for c in spec.categories
+        )
+    }
+    safeguards = Safeguard.objects.bulk_create(
+        Safeguard(catalogue=catalogue, code=s.code, name=s.name, description=s.description) for s in spec.safeguards
+    )
+    links = Safeguard.categories.through
+    links.objects.bulk_create(
+        links(safeguard_id=safeguard.pk, riskcategory_id=categories[code].pk)
+        for safeguard, s in zip(safeguards, spec.safeguards, strict=True)
+        for code in s.categories
+    )
+    return catalogue
+
+
+# --- Catalogue versions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_publish(*, catalogue: RiskCatalogue) -> RiskCatalogue:
+    """Publish a complete draft (see ``catalogue_gaps_list``) and freeze it; sets ``published_at``."""
+    status = _lock(catalogue)
+    if status != CatalogueStatus.DRAFT:
+        raise ValidationError(f"Only a draft can be published; {_label(catalogue)} is {status}.", code="not_draft")
+    gaps = catalogue_gaps_list(catalogue=catalogue)
+    if gaps:
+        raise ValidationError([f"{_label(catalogue)} cannot be published until it is complete.", *gaps])
+    catalogue.status = CatalogueStatus.PUBLISHED
+    catalogue.published_at = timezone.now()
+    catalogue.save(update_fields=["status", "published_at", "updated_at"])
+    return catalogue
+
+
+@transaction.atomic
+def catalogue_retire(*, catalogue: RiskCatalogue) -> RiskCatalogue:
+    """Retire a published catalogue: it stays frozen and readable, for the assessments made with it."""
+    status = _lock(catalogue)
+    if status != CatalogueStatus.PUBLISHED:
+        raise ValidationError(f"Only a published catalogue can be retired; {_label(catalogue)} is {status}.")
+    catalogue.status = CatalogueStatus.RETIRED
+    catalogue.retired_at = timezone.now()
+    catalogue.save(update_fields=["status", "retired_at", "updated_at"])
+    return catalogue
+
+
+@transaction.atomic
+def catalogue_draft_from(*, catalogue: RiskCatalogue, version: int | None = None) -> RiskCatalogue:
+    """Copy ``catalogue`` with all its contents into a new draft of the same name.
+
+    ``version`` defaults to the next free version number of that name; a taken one is refused.
+    """
+    return _catalogue_create(spec=catalogue_spec_get(catalogue=catalogue), version=version)
+
+
+@transaction.atomic
+def catalogue_update(*, catalogue: RiskCatalogue, **fields: Any) -> RiskCatalogue:
+    """Change a draft's ``name``, ``description``, ``rollup_method`` or ``rollup_params``."""
+    _ensure_editable(catalogue)
+    _assign(catalogue, fields, CATALOGUE_EDITABLE_FIELDS)
+    catalogue.full_clean()
+    catalogue.save()
+    return catalogue
+
+
+# --- Contents of a draft ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def category_create(
+    *,
+    catalogue: RiskCatalogue,
+    code: str,
+    name: str,
+    description: str,
+    guidance: list[str] | None = None,
+    weight: Decimal = Decimal("1.00"),
+    display_order: int = 0,
+) -> RiskCategory:
+    """Add a category to a draft. ``weight`` > 0 (two decimals) scales it in the weighted mean."""
+    _ensure_editable(catalogue)
+    category = RiskCategory(
+        catalogue=catalogue, code=code, name=name, description=description, guidance=guidance or [],
+        weight=weight, display_order=display_order,
+    )
+    _category_clean(category)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: RiskCategory, **fields: Any) -> RiskCategory:
+    """Change a draft's category: ``code``, ``name``, ``description``, ``guidance``, ``weight``, ``display_order``."""
+    _ensure_editable(category.catalogue)
+    _assign(category, fields, CATEGORY_EDITABLE_FIELDS)
+    _category_clean(category)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def safeguard_create(
+    *,
+    catalogue: RiskCatalogue,
+    code: str,
+    name: str,
+    description: str = "",
+    categories: list[RiskCategory] | tuple[RiskCategory, ...] = (),
+) -> Safeguard:
+    """Add a safeguard to a draft, linked to ``categories`` of the same catalogue."""
+    _ensure_editable(catalogue)
+    safeguard = Safeguard(catalogue=catalogue, code=code, name=name, description=description)
+    safeguard.full_clean()
+    _safeguard_categories_check(catalogue, list(categories))
+    safeguard.save()
+    safeguard.categories.set(categories)
+    return safeguard
+
+
+@transaction.atomic
+def safeguard_update(
+    *, safeguard: Safeguard, categories: list[RiskCategory] | None = None, **fields: Any
+) -> Safeguard:
+    """Change a draft's safeguard (``code``, ``name``, ``description``); ``categories`` replaces its links."""
+    catalogue = safeguard.catalogue
+    _ensure_editable(catalogue)
+    _assign(safeguard, fields, SAFEGUARD_EDITABLE_FIELDS)
+    safeguard.full_clean()
+    if categories is not None:
+        _safeguard_categories_check(catalogue, list(categories))
+    safeguard.save()
+    if categories is not None:
+        safeguard.categories.set(categories)
+    return safeguard
+
+
+@transaction.atomic
+def scale_level_update(*, scale_level: ScaleLevel, **fields: Any) -> ScaleLevel:
+    """Change the ``label`` or ``description`` of a draft's scale level (its value is fixed)."""
+    _ensure_editable(scale_level.catalogue)
+    _assign(scale_level, fields, SCALE_LEVEL_EDITABLE_FIELDS)
+    scale_level.full_clean()
+    scale_level.save()
+    return scale_level
+
+
+@transaction.atomic
+def matrix_cell_set(*, catalogue: RiskCatalogue, likelihood: int, impact: int, band: Band) -> MatrixCell:
+    """Set the band of matrix cell (``likelihood``, ``impact``), each 1..5, creating the cell if needed."""
+    _ensure_editable(catalogue)
+    if band.catalogue_id != catalogue.pk:
+        raise ValidationError({"band": f"Band {band.code} is not a band of {_label(catalogue)}."})
+    cell = MatrixCell.objects.filter(catalogue=catalogue, likelihood=likelihood, impact=impact).first()
+    cell = cell or MatrixCell(catalogue=catalogue, likelihood=likelihood, impact=impact)
+    cell.band = band
+    cell.full_clean()
+    cell.save()
+    return cell
+
+
+# --- Import and export ------------------------------------------------------------------------
+
+
+def catalogue_export(*, catalogue: RiskCatalogue) -> dict:
+    """The export document of ``catalogue`` (format ``riskboard-catalogue`` 1; see ``document_from_spec``)."""
+    return document_from_spec(spec=catalogue_spec_get(catalogue=catalogue))
+
+
+@transaction.atomic
+def catalogue_import(*, data: dict) -> RiskCatalogue:
+    """Create a new draft from an export document, as the next free version of its name.
+
+    The whole document is validated before anything is written; a ``ValidationError`` lists every
+    problem with its place (``categories[3].weight: must be a positive number``). The document's
+    own ``version`` and ``status`` are ignored.
+    """
+    return _catalogue_create(spec=document_validate(data=data))
+
+
+def catalogue_default_ensure() -> RiskCatalogue:
+    """Load the shipped default catalogue as version 1, published, unless that version exists.
+
+    Idempotent: when a catalogue named ``DEFAULT_CATALOGUE_NAME`` at version 1 exists (in any
+    status) it is returned unchanged.
+    """
+    existing = catalogue_get(name=DEFAULT_CATALOGUE_NAME, version=1)
+    if existing is not None:
+        return existing
+    data = document_parse(text=DEFAULT_CATALOGUE_FILE.read_text(encoding="utf-8"), fmt="yaml")
+    spec = document_validate(data=data)
+    if spec.name != DEFAULT_CATALOGUE_NAME:
+        raise ImproperlyConfigured(f"{DEFAULT_CATALOGUE_FILE} names {spec.name!r}, not {DEFAULT_CATALOGUE_NAME!r}.")
+    try:
+        with transaction.atomic():
+            return catalogue_publish(catalogue=_catalogue_create(spec=spec, version=1))
+    except (IntegrityError, ValidationError):
+        # Another process may have loaded it since the check above; if not, the error is real.
+        existing = catalogue_get(name=DEFAULT_CATALOGUE_NAME, version=1)
+        if existing is None:
+            raise
+        return existing

@@ -1,0 +1,457 @@
+"""Catalogue services: freezing of published versions, publishing, retiring, drafting, import and export."""
+
+import copy
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from catalogue import services
+from catalogue.choices import CatalogueStatus
+from catalogue.models import MatrixCell, RiskCatalogue, RiskCategory, ScaleLevel
+from tests.factories import CatalogueFactory, DraftCatalogueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _without_version(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k not in ("version", "status")}
+
+
+# --- Freezing ---------------------------------------------------------------------------------
+
+EDITS = {
+    "catalogue_update": lambda c: services.catalogue_update(catalogue=c, description="Changed."),
+    "category_create": lambda c: services.category_create(
+        catalogue=c, code="NEW", name="New", description="A new category."
+    ),
+    "category_update": lambda c: services.category_update(category=c.categories.first(), weight=Decimal("2.00")),
+    "safeguard_create": lambda c: services.safeguard_create(
+        catalogue=c, code="SG_NEW", name="New safeguard", categories=list(c.categories.all())
+    ),
+    "safeguard_update": lambda c: services.safeguard_update(safeguard=c.safeguards.first(), name="Renamed"),
+    "safeguard_update_links": lambda c: services.safeguard_update(safeguard=c.safeguards.first(), categories=[]),
+    "scale_level_update": lambda c: services.scale_level_update(scale_level=c.scale_levels.first(), label="Changed"),
+    "matrix_cell_set": lambda c: services.matrix_cell_set(
+        catalogue=c, likelihood=1, impact=1, band=c.bands.get(code="CRITICAL")
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_every_edit_changes_a_draft(edit):
+    catalogue = DraftCatalogueFactory()
+    before = services.catalogue_export(catalogue=catalogue)
+
+    edit(catalogue)
+
+    assert services.catalogue_export(catalogue=catalogue) != before
+
+
+@pytest.mark.parametrize("status", [CatalogueStatus.PUBLISHED, CatalogueStatus.RETIRED])
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_every_edit_refuses_a_frozen_catalogue_and_leaves_it_unchanged(edit, status):
+    catalogue = CatalogueFactory(name="Frozen", version=2, status=status)
+    before = services.catalogue_export(catalogue=catalogue)
+    updated_at = catalogue.updated_at
+
+    with pytest.raises(ValidationError) as excinfo:
+        edit(catalogue)
+
+    assert excinfo.value.messages == [
+        f"Catalogue Frozen v2 is {status.label.lower()} and frozen; create a new draft version to change it."
+    ]
+    fresh = RiskCatalogue.objects.get(pk=catalogue.pk)
+    assert services.catalogue_export(catalogue=fresh) == before
+    assert fresh.updated_at == updated_at
+
+
+def test_an_edit_through_a_stale_copy_is_refused_once_the_catalogue_is_published():
+    catalogue = DraftCatalogueFactory()
+    stale = RiskCatalogue.objects.get(pk=catalogue.pk)
+    services.catalogue_publish(catalogue=catalogue)
+
+    with pytest.raises(ValidationError, match="is published and frozen"):
+        services.catalogue_update(catalogue=stale, description="Sneaked in.")
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).description == ""
+
+
+def test_an_edit_service_refuses_a_field_it_does_not_own():
+    catalogue = DraftCatalogueFactory()
+
+    with pytest.raises(TypeError, match="status"):
+        services.catalogue_update(catalogue=catalogue, status=CatalogueStatus.PUBLISHED)
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"weight": Decimal("0")}, "weight", "Must be a positive number."),
+        ({"weight": Decimal("-1.5")}, "weight", "Must be a positive number."),
+        ({"guidance": "Not a list"}, "guidance", "Must be a list of questions (non-empty text)."),
+        ({"code": "lower case"}, "code", "Use upper-case letters, digits and underscores, starting with a letter."),
+        ({"code": "CAT_2"}, "__all__", "Risk category with this Catalogue and Code already exists."),
+    ],
+)
+def test_category_update_refuses_invalid_values(fields, field, message):
+    catalogue = DraftCatalogueFactory()
+    category = catalogue.categories.get(code="CAT_1")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.category_update(category=category, **fields)
+
+    assert message in excinfo.value.message_dict[field]
+    stored = RiskCategory.objects.get(pk=category.pk)
+    assert (stored.code, stored.weight, stored.guidance) == ("CAT_1", Decimal("1.00"), ["Question 1?"])
+
+
+def test_safeguard_refuses_a_category_of_another_catalogue():
+    catalogue = DraftCatalogueFactory()
+    other = DraftCatalogueFactory().categories.first()
+
+    with pytest.raises(ValidationError, match="Not categories of"):
+        services.safeguard_create(catalogue=catalogue, code="SG_X", name="X", categories=[other])
+
+    assert not catalogue.safeguards.filter(code="SG_X").exists()
+
+
+def test_matrix_cell_set_refuses_a_band_of_another_catalogue_and_a_level_out_of_range():
+    catalogue = DraftCatalogueFactory()
+    foreign_band = DraftCatalogueFactory().bands.get(code="LOW")
+
+    with pytest.raises(ValidationError, match="is not a band of"):
+        services.matrix_cell_set(catalogue=catalogue, likelihood=5, impact=5, band=foreign_band)
+    with pytest.raises(ValidationError) as excinfo:
+        services.matrix_cell_set(catalogue=catalogue, likelihood=6, impact=1, band=catalogue.bands.get(code="LOW"))
+
+    assert "likelihood" in excinfo.value.message_dict
+    assert catalogue.matrix_cells.get(likelihood=5, impact=5).band.code == "CRITICAL"
+    assert catalogue.matrix_cells.count() == 25
+
+
+# --- Publishing and retiring ------------------------------------------------------------------
+
+
+def test_publish_freezes_a_complete_draft():
+    catalogue = DraftCatalogueFactory()
+
+    services.catalogue_publish(catalogue=catalogue)
+
+    stored = RiskCatalogue.objects.get(pk=catalogue.pk)
+    assert stored.status == CatalogueStatus.PUBLISHED
+    assert stored.published_at is not None
+    assert not stored.is_editable
+
+
+def _drop_cell(c):
+    c.matrix_cells.get(likelihood=4, impact=2).delete()
+
+
+def _drop_level(c):
+    c.scale_levels.get(scale="impact", value=5).delete()
+
+
+def _drop_categories(c):
+    c.categories.all().delete()
+
+
+def _drop_bands(c):
+    c.matrix_cells.all().delete()
+    c.bands.all().delete()
+
+
+@pytest.mark.parametrize(
+    ("damage", "gap"),
+    [
+        (_drop_cell, "The risk matrix is missing 1 of 25 cells: likelihood=4 impact=2."),
+        (_drop_level, "The impact scale needs exactly the levels 1 to 5 (it has 1, 2, 3, 4)."),
+        (_drop_categories, "Add at least one category."),
+        (_drop_bands, "Add at least one band."),
+    ],
+    ids=["missing cell", "missing level", "no category", "no band"],
+)
+def test_publish_refuses_an_incomplete_draft(damage, gap):
+    catalogue = DraftCatalogueFactory(name="Half done")
+    damage(catalogue)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_publish(catalogue=catalogue)
+
+    assert excinfo.value.messages[0] == "Catalogue Half done v1 cannot be published until it is complete."
+    assert gap in excinfo.value.messages
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+def test_publish_refuses_a_matrix_cell_pointing_at_another_catalogues_band():
+    catalogue = DraftCatalogueFactory()
+    foreign_band = DraftCatalogueFactory().bands.get(code="LOW")
+    MatrixCell.objects.filter(catalogue=catalogue, likelihood=5, impact=5).update(band=foreign_band)
+
+    with pytest.raises(ValidationError, match="likelihood=5 impact=5"):
+        services.catalogue_publish(catalogue=catalogue)
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+def test_publish_refuses_a_catalogue_that_is_not_a_draft():
+    catalogue = CatalogueFactory(name="Old", status=CatalogueStatus.RETIRED)
+
+    with pytest.raises(ValidationError, match="Only a draft can be published; Catalogue Old v1 is retired"):
+        services.catalogue_publish(catalogue=catalogue)
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.RETIRED
+
+
+def test_retire_moves_a_published_catalogue_to_retired():
+    catalogue = CatalogueFactory()
+
+    services.catalogue_retire(catalogue=catalogue)
+
+    stored = RiskCatalogue.objects.get(pk=catalogue.pk)
+    assert stored.status == CatalogueStatus.RETIRED
+    assert stored.retired_at is not None
+
+
+def test_retire_refuses_a_draft():
+    catalogue = DraftCatalogueFactory()
+
+    with pytest.raises(ValidationError, match="Only a published catalogue can be retired"):
+        services.catalogue_retire(catalogue=catalogue)
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+# --- New draft versions -----------------------------------------------------------------------
+
+
+def test_draft_from_copies_every_part_into_the_next_version():
+    source = CatalogueFactory(name="Copied", version=1, contents__categories=4)
+    CatalogueFactory(name="Copied", version=3)
+    source_doc = services.catalogue_export(catalogue=source)
+
+    draft = services.catalogue_draft_from(catalogue=source)
+
+    assert (draft.name, draft.version, draft.status) == ("Copied", 4, CatalogueStatus.DRAFT)
+    assert _without_version(services.catalogue_export(catalogue=draft)) == _without_version(source_doc)
+    # The copy stands on its own: its links point at its own rows, not the source's.
+    assert {c.catalogue_id for s in draft.safeguards.all() for c in s.categories.all()} == {draft.pk}
+    assert {cell.band.catalogue_id for cell in draft.matrix_cells.select_related("band")} == {draft.pk}
+
+
+def test_draft_from_gives_an_editable_copy_and_leaves_the_source_frozen():
+    source = CatalogueFactory()
+    draft = services.catalogue_draft_from(catalogue=source)
+
+    services.category_update(category=draft.categories.get(code="CAT_1"), name="Renamed")
+
+    assert draft.categories.get(code="CAT_1").name == "Renamed"
+    assert source.categories.get(code="CAT_1").name == "Category 1"
+
+
+def test_draft_from_with_an_explicit_version():
+    source = CatalogueFactory(name="Explicit")
+
+    draft = services.catalogue_draft_from(catalogue=source, version=7)
+
+    assert draft.version == 7
+
+
+def test_draft_from_refuses_a_version_that_exists(row_counts):
+    source = CatalogueFactory(name="Taken")
+    before = row_counts()
+
+    with pytest.raises(ValidationError, match="Catalogue Taken v1 already exists"):
+        services.catalogue_draft_from(catalogue=source, version=1)
+
+    assert row_counts() == before
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+
+def test_export_document_shape():
+    catalogue = CatalogueFactory(name="Shape", version=3)
+    category = catalogue.categories.get(code="CAT_2")
+    RiskCategory.objects.filter(pk=category.pk).update(weight=Decimal("1.5"))
+
+    document = services.catalogue_export(catalogue=catalogue)
+
+    assert document["format"] == "riskboard-catalogue"
+    assert document["format_version"] == 1
+    assert (document["name"], document["version"], document["status"]) == ("Shape", 3, "published")
+    assert [level["value"] for level in document["scales"]["likelihood"]] == [1, 2, 3, 4, 5]
+    assert [band["code"] for band in document["bands"]] == ["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    assert document["matrix"][0] == ["LOW", "LOW", "LOW", "LOW", "MEDIUM"]  # likelihood 1, impact 1..5
+    assert [row[4] for row in document["matrix"]] == ["MEDIUM", "HIGH", "HIGH", "CRITICAL", "CRITICAL"]
+    assert document["categories"][1] == {
+        "code": "CAT_2", "name": "Category 2", "description": "Description of category 2.",
+        "guidance": ["Question 2?"], "weight": "1.50", "display_order": 2,
+    }
+    assert document["safeguards"][0] == {
+        "code": "SG_1", "name": "Safeguard 1", "description": "", "categories": ["CAT_1"],
+    }
+
+
+def test_export_of_an_unfinished_draft_shows_the_missing_cell_as_empty():
+    catalogue = DraftCatalogueFactory()
+    catalogue.matrix_cells.get(likelihood=2, impact=3).delete()
+
+    assert services.catalogue_export(catalogue=catalogue)["matrix"][1][2] is None
+
+
+def test_export_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
+    catalogue = CatalogueFactory(contents__categories=12)
+
+    with django_assert_max_num_queries(6):
+        services.catalogue_export(catalogue=catalogue)
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def test_import_round_trip_is_lossless(document):
+    document = {**document, "version": 99, "status": "published"}
+
+    imported = services.catalogue_import(data=document)
+
+    assert (imported.name, imported.version, imported.status) == ("Source", 2, CatalogueStatus.DRAFT)
+    assert _without_version(services.catalogue_export(catalogue=imported)) == _without_version(document)
+
+
+def test_import_of_a_new_name_starts_at_version_1(document):
+    imported = services.catalogue_import(data={**document, "name": "Brand new"})
+
+    assert imported.version == 1
+
+
+def test_import_accepts_numbers_for_weights_and_omitted_optional_keys(document):
+    document = copy.deepcopy(document)
+    for key in ("version", "status", "description", "rollup_method", "rollup_params"):
+        del document[key]
+    document["categories"][0]["weight"] = 1.25
+    document["categories"][1]["weight"] = 2
+    del document["categories"][2]["guidance"]
+
+    imported = services.catalogue_import(data=document)
+
+    weights = list(imported.categories.order_by("display_order").values_list("weight", flat=True))
+    assert weights == [Decimal("1.25"), Decimal("2.00"), Decimal("1.00")]
+    assert imported.categories.get(code="CAT_3").guidance == []
+    assert imported.rollup_method == "weighted_mean"
+
+
+def _set(path, value):
+    """A change to a document: set the value at ``path`` (keys and indexes)."""
+
+    def change(document):
+        target = document
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+def _delete(path):
+    def change(document):
+        target = document
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+
+    return change
+
+
+MALFORMED = {
+    "missing key": (_delete(["categories", 1, "name"]), "categories[1].name: missing required key"),
+    "missing top-level key": (_delete(["bands"]), "bands: missing required key"),
+    "unknown key": (_set(["bands", 0, "color"], "#000000"), "bands[0].color: unknown key"),
+    "wrong type": (_set(["categories", 0, "guidance"], "Ask questions."), "categories[0].guidance: must be a list"),
+    "wrong type of document part": (_set(["scales"], [1, 2]), "scales: must be a mapping, not a list"),
+    "non-positive weight": (_set(["categories", 2, "weight"], "0"), "categories[2].weight: must be a positive number"),
+    "weight with three decimals": (
+        _set(["categories", 0, "weight"], "1.125"),
+        "categories[0].weight: ensure that there are no more than 2 decimal places",
+    ),
+    "level out of range": (
+        _set(["scales", "impact", 4, "value"], 6), "scales.impact[4].value: must be an integer from 1 to 5, not 6"
+    ),
+    "level as text": (
+        _set(["scales", "likelihood", 0, "value"], "1"), "scales.likelihood[0].value: must be an integer from 1 to 5"
+    ),
+    "duplicate level": (_set(["scales", "likelihood", 1, "value"], 1), "scales.likelihood[1].value: duplicate level 1"),
+    "unknown category in safeguard": (
+        _set(["safeguards", 1, "categories", 0], "FOO"), "safeguards[1].categories[0]: unknown category code 'FOO'"
+    ),
+    "incomplete matrix": (_set(["matrix", 3], ["LOW"]), "matrix: missing cell likelihood=4 impact=2"),
+    "missing matrix row": (_delete(["matrix", 4]), "matrix: missing cell likelihood=5 impact=1"),
+    "unknown band in matrix": (
+        _set(["matrix", 0, 0], "PURPLE"), "matrix[0][0]: unknown band code 'PURPLE' (likelihood=1 impact=1)"
+    ),
+    "duplicate category code": (
+        _set(["categories", 2, "code"], "CAT_1"),
+        "categories[2].code: duplicate category code 'CAT_1' (also categories[0])",
+    ),
+    "duplicate band rank": (_set(["bands", 1, "rank"], 1), "bands[1].rank: duplicate rank 1 (also bands[0])"),
+    "bad band colour": (_set(["bands", 2, "colour"], "orange"), "bands[2].colour: use a colour like #1A2B3C"),
+    "bad code": (_set(["safeguards", 0, "code"], "sg-1"), "safeguards[0].code: use upper-case letters"),
+    "no categories": (_set(["categories"], []), "categories: must list at least 1 categories"),
+    "empty name": (_set(["name"], "  "), "name: must not be empty"),
+    "name too long": (_set(["name"], "N" * 201), "name: ensure this value has at most 200 characters (it has 201)"),
+    "unknown roll-up method": (_set(["rollup_method"], "median"), "rollup_method: must be one of"),
+    "wrong format": (_set(["format"], "other-tool"), "format: must be 'riskboard-catalogue'"),
+    "newer format version": (_set(["format_version"], 2), "format_version: this Riskboard reads version 1, not 2"),
+}
+
+
+@pytest.mark.parametrize(("change", "message"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_import_refuses_a_malformed_document_naming_the_place_and_writes_nothing(
+    document, row_counts, change, message
+):
+    document = copy.deepcopy(document)
+    change(document)
+    before = row_counts()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_import(data=document)
+
+    assert any(m.startswith(message) for m in excinfo.value.messages), excinfo.value.messages
+    assert row_counts() == before
+
+
+def test_import_reports_every_problem_at_once(document):
+    document = copy.deepcopy(document)
+    document["categories"][0]["weight"] = -1
+    document["safeguards"][2]["categories"] = ["NOPE"]
+    document["matrix"][4] = ["LOW"] * 4
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_import(data=document)
+
+    assert excinfo.value.messages == [
+        "matrix: missing cell likelihood=5 impact=5",
+        "categories[0].weight: must be a positive number, not -1",
+        "safeguards[2].categories[0]: unknown category code 'NOPE'",
+    ]
+
+
+def test_import_refuses_a_document_that_is_not_a_mapping(row_counts):
+    before = row_counts()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_import(data=["not", "a", "catalogue"])
+
+    assert excinfo.value.messages == ["document: must be a mapping, not a list"]
+    assert row_counts() == before
+
+
+def test_imported_catalogue_can_be_published(document):
+    imported = services.catalogue_import(data=document)
+
+    services.catalogue_publish(catalogue=imported)
+
+    assert RiskCatalogue.objects.get(pk=imported.pk).status == CatalogueStatus.PUBLISHED
+    assert ScaleLevel.objects.filter(catalogue=imported).count() == 10
