@@ -105,3 +105,9 @@ def primary_role(user) -> str | None:
         if role in roles:
             return role
     return None
+
+
+def can_read_audit(user) -> bool:
+    """May ``user`` browse the audit trail? Anyone who may view everything: administrators,
+    auditors and superusers. Team roles may not: the history spans every team."""
+    return Action.VIEW in grants_for(user).everywhere

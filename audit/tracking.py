@@ -1,0 +1,123 @@
+"""How a change becomes a history entry: pghistory trackers whose trigger stores whole rows.
+
+pghistory's stock trigger copies the tracked row into typed columns of the event table. Ours
+stores the row *before* and *after* the change as JSON (``to_jsonb(OLD)`` / ``to_jsonb(NEW)``):
+
+- each entry carries its own before and after, so a diff never depends on an earlier entry
+  (which is missing for rows that existed before tracking began);
+- the event tables do not mirror the tracked models' columns, so a migration in ``catalogue`` or
+  ``assessments`` never needs a matching migration here, and a trigger never names a column that
+  a later migration could drop.
+
+Triggers are row-level, so ``QuerySet.update()``, ``bulk_create()`` and raw SQL are recorded one
+row at a time, exactly like ``save()``. They exist on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pghistory.models
+import pghistory.trigger
+import pgtrigger
+from django.db import models
+
+# Labels stored in ``pgh_label``: what happened to the row.
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+
+
+class AuditEvent(pghistory.models.Event):
+    """Base of every event model: one row per created, updated or deleted tracked row."""
+
+    pgh_obj_id = models.BigIntegerField(db_index=True, help_text="Primary key of the changed row.")
+    pgh_before = models.JSONField(null=True, blank=True, help_text="The row before the change (not on create).")
+    pgh_after = models.JSONField(null=True, blank=True, help_text="The row after the change (not on delete).")
+
+    class Meta:
+        abstract = True
+
+
+class _RowJsonTrigger(pghistory.trigger.Event):
+    """pghistory's event trigger, writing the old and new row as JSON instead of typed columns."""
+
+    def get_func(self, model):
+        pk_column = model._meta.pk.column
+        columns = {
+            # clock_timestamp(), not now(): entries of one transaction keep their real order.
+            "pgh_created_at": "clock_timestamp()",
+            "pgh_label": f"'{self.label}'",
+            "pgh_obj_id": f'{self.row}."{pk_column}"',
+            # OLD is NULL on insert and NEW on delete (PostgreSQL 11+), so both are always safe.
+            "pgh_before": "to_jsonb(OLD)",
+            "pgh_after": "to_jsonb(NEW)",
+            # Upserts the pghistory context (actor, URL) set by the middleware or by audit.context.
+            "pgh_context_id": "_pgh_attach_context()",
+        }
+        table = self.event_model._meta.db_table
+        names = ", ".join(f'"{name}"' for name in columns)
+        values = ", ".join(columns.values())
+        # Every identifier comes from model metadata, never from input.
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({values}); RETURN NULL;'  # noqa: S608
+        return pgtrigger.Func(sql)
+
+
+class _RowJsonEvent(pghistory.RowEvent):
+    level = pgtrigger.Row
+
+    def add_event_trigger(self, event_model):
+        pgtrigger.register(
+            _RowJsonTrigger(
+                event_model=event_model,
+                label=self.label,
+                name=self.trigger_name,
+                row=self.row,
+                operation=self.operation,
+                condition=self.condition,
+                level=pgtrigger.Row,
+            )
+        )(event_model.pgh_tracked_model)
+
+
+class CreateEvent(_RowJsonEvent):
+    label = CREATE
+    row = "NEW"
+    operation = pgtrigger.Insert
+    trigger_name = "audit_create"
+
+
+class UpdateEvent(_RowJsonEvent):
+    """Fires only when the row really changed (``OLD.* IS DISTINCT FROM NEW.*``)."""
+
+    label = UPDATE
+    row = "NEW"
+    operation = pgtrigger.Update
+    trigger_name = "audit_update"
+
+
+class DeleteEvent(_RowJsonEvent):
+    label = DELETE
+    row = "OLD"
+    operation = pgtrigger.Delete
+    trigger_name = "audit_delete"
+
+
+def tracks(tracked_model: type[models.Model]) -> type[models.Model]:
+    """Abstract base of the event model recording every create, update and delete of ``tracked_model``.
+
+    Subclass it in ``audit/models.py``; the subclass is the (append-only) event table.
+    """
+    if not isinstance(tracked_model._meta.pk, models.AutoField):  # BigAutoField included
+        raise TypeError(f"{tracked_model._meta.label}: the audit trail tracks models with integer keys only.")
+    return pghistory.create_event_model(
+        tracked_model,
+        CreateEvent(),
+        UpdateEvent(),
+        DeleteEvent(),
+        fields=[],  # no typed copy of the row: see the module docstring
+        obj_field=None,  # pgh_obj_id is a plain column: no foreign key, no migration dependency
+        base_model=AuditEvent,
+        app_label="audit",
+        append_only=True,  # a trigger refuses UPDATE and DELETE on the event table
+        meta={"indexes": [models.Index(fields=["pgh_created_at"])]},
+    )
