@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,12 +22,11 @@ from riskboard.permissions import Action, require
 from . import hooks
 from .choices import EDITABLE_STATUSES, OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from .models import Agreement, Assessment, AssessmentTransition, Rating
-from .scheduling import next_review_date
 from .selectors import (
     agreement_last_approved_assessment,
     agreement_open_assessment,
     assessment_missing_categories,
-    assessment_worst_residual_band,
+    assessment_next_review_date,
 )
 
 
@@ -265,21 +263,13 @@ def assessment_approve(
     """
     _require_reviewer(assessment, actor)
     _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
-    worst = assessment_worst_residual_band(assessment=assessment)
     now = timezone.now()
-    agreement = assessment.agreement
     Assessment.objects.filter(pk=assessment.pk).update(
         status=AssessmentStatus.APPROVED,
         approved_at=now,
         reviewer=actor,
         review_comment=comment,
-        next_review_date=next_review_date(
-            approved_on=timezone.localdate(now),
-            worst_band_code=worst.code if worst else "",
-            months_by_band=settings.RISKBOARD_REVIEW_MONTHS,
-            agreement_end=agreement.end_date,
-            notice_period_days=agreement.notice_period_days,
-        ),
+        next_review_date=assessment_next_review_date(assessment=assessment, approved_on=timezone.localdate(now)),
     )
     assessment.refresh_from_db()
     _record(assessment, action=TransitionAction.APPROVE, from_status=AssessmentStatus.SUBMITTED, actor=actor,
@@ -308,3 +298,25 @@ def assessment_return(
 
 def assessment_is_open(assessment: Assessment) -> bool:
     return assessment.status in OPEN_STATUSES
+
+
+@transaction.atomic
+def agreement_set_status(*, agreement: Agreement, actor, status: str) -> Agreement:
+    """Change an agreement's status (proposed, active, suspended, terminated, expired).
+
+    Only active agreements count towards partner, category and portfolio scores, so a change
+    marks the agreement's aggregates dirty and queues their recompute once committed.
+    """
+    from .choices import AgreementStatus  # appended service: the module's import block is left as it was
+
+    require(actor, Action.EDIT, agreement.owner_team_id)
+    if status not in AgreementStatus.values:
+        raise ValidationError({"status": [f"Choose one of: {', '.join(AgreementStatus.values)}."]})
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.status != status:
+        locked.status = status
+        locked.full_clean()
+        locked.save(update_fields=["status", "updated_at"])
+        hooks.agreement_status_changed(agreement_id=locked.pk)
+    agreement.refresh_from_db()
+    return agreement

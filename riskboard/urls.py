@@ -1,10 +1,15 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration. Who may use each page: tests/test_access_matrix.py."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from . import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("audit/", include("audit.urls")),
+    path("", include("assessments.urls")),
 ]

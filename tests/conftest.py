@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 import pytest
 
 
@@ -6,3 +10,96 @@ def catalogue(db):
     from tests.factories import CatalogueFactory
 
     return CatalogueFactory()
+
+
+@dataclass
+class World:
+    """Two teams and one user per role, with a published catalogue: what the page tests act on.
+
+    ``team`` holds ``analyst``, ``manager`` and ``reviewer`` (a second manager, for four eyes);
+    ``other_team`` holds ``other_analyst`` and ``other_manager``; ``administrator`` and ``auditor``
+    see every team; ``nobody`` has an account and no role.
+    """
+
+    catalogue: object
+    team: object
+    other_team: object
+    analyst: object
+    manager: object
+    reviewer: object
+    other_analyst: object
+    other_manager: object
+    administrator: object
+    auditor: object
+    nobody: object
+
+    def agreement(self, team=None, **kwargs):
+        from tests.factories import AgreementFactory
+
+        return AgreementFactory(owner_team=team or self.team, **kwargs)
+
+    def inputs(self, assessment, *, inherent=(4, 4), residual=(2, 3), categories=None, **extra):
+        from assessments.services import RatingInput
+
+        chosen = categories or list(assessment.catalogue.categories.prefetch_related("safeguards"))
+        return [
+            RatingInput(
+                category_id=c.pk,
+                inherent_likelihood=inherent[0],
+                inherent_impact=inherent[1],
+                residual_likelihood=residual[0],
+                residual_impact=residual[1],
+                safeguard_ids=[s.pk for s in c.safeguards.all()],
+                rationale=f"Rationale for {c.name}",
+                **extra,
+            )
+            for c in chosen
+        ]
+
+    def draft(self, agreement=None, *, rated: bool = False, actor=None, **levels):
+        from assessments import services
+
+        actor = actor or self.analyst
+        assessment = services.assessment_start(agreement=agreement or self.agreement(), actor=actor)
+        if rated:
+            services.assessment_save_ratings(
+                assessment=assessment, actor=actor, expected_version=assessment.version,
+                ratings=self.inputs(assessment, **levels),
+            )
+        return assessment
+
+    def submitted(self, agreement=None, **levels):
+        from assessments import services
+
+        assessment = self.draft(agreement, rated=True, **levels)
+        return services.assessment_submit(assessment=assessment, actor=self.analyst)
+
+    def approved(self, agreement=None, **levels):
+        from assessments import services
+
+        return services.assessment_approve(assessment=self.submitted(agreement, **levels), actor=self.reviewer)
+
+
+@pytest.fixture
+def world(catalogue) -> World:
+    from assessments.choices import Role
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+    team, other_team = TeamFactory(name="Strategic", slug="strategic"), TeamFactory(name="Cyber", slug="cyber")
+
+    def member(username, role, team=None):
+        return MembershipFactory(user=UserFactory(username=username), team=team, role=role).user
+
+    return World(
+        catalogue=catalogue,
+        team=team,
+        other_team=other_team,
+        analyst=member("analyst", Role.ANALYST, team),
+        manager=member("manager", Role.MANAGER, team),
+        reviewer=member("reviewer", Role.MANAGER, team),
+        other_analyst=member("other_analyst", Role.ANALYST, other_team),
+        other_manager=member("other_manager", Role.MANAGER, other_team),
+        administrator=member("administrator", Role.ADMINISTRATOR),
+        auditor=member("auditor", Role.AUDITOR),
+        nobody=UserFactory(username="nobody"),
+    )

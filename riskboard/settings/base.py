@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_countries",
     "catalogue",
     "assessments",
+    "pgtrigger",
+    "pghistory",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -64,7 +67,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user unless its view is marked login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.middleware.HistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -80,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "riskboard.context_processors.navigation",
             ],
         },
     },
@@ -182,9 +189,41 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 # Months until the next review, by the assessment's worst residual band.
 RISKBOARD_REVIEW_MONTHS = {"CRITICAL": 3, "HIGH": 6, "MEDIUM": 12, "LOW": 24}
 
+# --- Audit trail (audit/) ------------------------------------------------------------------
+# History triggers are installed after every `migrate` instead of living in migrations, so the
+# tracked apps (catalogue, assessments) never get trigger migrations of their own.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# --- Scores ---------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# Levels by which a rating's confidence widens its score range (assessments.scoring).
+RISKBOARD_SCORES_CONFIDENCE_WIDENING = {"high": 0, "medium": 0, "low": 1}
+# The sweeper recomputes dirty agreements in batches; with more than FULL_THRESHOLD dirty it runs
+# one full recompute instead. Its interval is shortened by tests that wait for it.
+RISKBOARD_SCORES_SWEEP_BATCH = 500
+RISKBOARD_SCORES_FULL_THRESHOLD = 5000
+RISKBOARD_SCORES_SWEEP_MAX_SECONDS = 45
+RISKBOARD_SCORES_SWEEP_SECONDS = float(os.environ.get("RISKBOARD_SCORES_SWEEP_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    # The reference recompute, and the day's snapshot for trends.
+    "scores-full-recompute-nightly": {
+        "task": "assessments.tasks.scores_full_recompute",
+        "schedule": crontab(hour=2, minute=15),
+        "options": {"expires": 3 * 3600},
+    },
+    # Anything still dirty (e.g. its task was lost while the broker was down).
+    "scores-sweep": {
+        "task": "assessments.tasks.scores_sweep",
+        "schedule": RISKBOARD_SCORES_SWEEP_SECONDS,
+        "options": {"expires": RISKBOARD_SCORES_SWEEP_SECONDS},
+    },
 }

@@ -1,0 +1,47 @@
+"""Small presentation helpers for the templates: accessible fields and readable colours."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def field_widget(field, hint=False, conflict=False):
+    """Render ``field``'s widget tied to its hint, error and conflict notes (aria-describedby)."""
+    attrs = {}
+    described_by = describers(field, hint=hint, conflict=conflict)
+    if described_by:
+        attrs["aria-describedby"] = described_by
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def describers(field, hint=False, conflict=False) -> str:
+    """The ids of the notes that describe ``field``: its hint, its error, a conflict note."""
+    ids = []
+    if hint or field.help_text:
+        ids.append(f"{field.auto_id}_hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    if conflict:
+        ids.append(f"{field.auto_id}_conflict")
+    return " ".join(ids)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def contrast_text(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (#RRGGBB): at least 4.5:1 either way."""
+    try:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except (TypeError, ValueError, IndexError):
+        return "#000000"
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"

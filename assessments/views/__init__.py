@@ -1,0 +1,16 @@
+"""Assessment pages, split by concept: agreements, editing, review."""
+
+from .agreements import AgreementDetailView, AgreementListView
+from .editing import AssessmentEditView, AssessmentStartView
+from .review import AssessmentApproveView, AssessmentDetailView, AssessmentReturnView, AssessmentReviewView
+
+__all__ = [
+    "AgreementDetailView",
+    "AgreementListView",
+    "AssessmentApproveView",
+    "AssessmentDetailView",
+    "AssessmentEditView",
+    "AssessmentReturnView",
+    "AssessmentReviewView",
+    "AssessmentStartView",
+]

@@ -1,0 +1,83 @@
+"""The agreements list and an agreement's page."""
+
+from __future__ import annotations
+
+from django.views.generic import ListView, TemplateView
+
+from riskboard.permissions import Action, can
+
+from .. import selectors
+from ..choices import AssessmentStatus
+from ..filtersets import AgreementFilterSet
+from .common import agreement_in_scope, assessment_rating_views
+
+
+class AgreementListView(ListView):
+    template_name = "assessments/agreement_list.html"
+    context_object_name = "agreements"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filterset = AgreementFilterSet(
+            self.request.GET or None,
+            queryset=selectors.agreement_list(user=self.request.user).order_by("reference"),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreements = context["agreements"]
+        bands = selectors.bands_by_id(ids=[a.current_band_id for a in agreements])
+        for agreement in agreements:
+            agreement.current_band = bands.get(agreement.current_band_id)
+        page = context["page_obj"]
+        form = self.filterset.form
+        context.update(
+            filterset=self.filterset,
+            filter_form=form,
+            filtered=any(form.data.get(name) for name in form.fields if name != "ordering"),
+            ordering=self.request.GET.get("ordering", ""),
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            has_teams=selectors.teams_visible_to(user=self.request.user).exists(),
+            columns=self.columns(),
+        )
+        return context
+
+    def columns(self) -> dict[str, dict]:
+        """Per sortable column: the ordering its header link applies and its aria-sort state."""
+        current = self.request.GET.get("ordering", "")
+        columns = {}
+        for key in ("reference", "title", "team", "status", "band", "next_review", "end_date"):
+            if current == key:
+                columns[key] = {"ordering": f"-{key}", "aria_sort": "ascending"}
+            elif current == f"-{key}":
+                columns[key] = {"ordering": key, "aria_sort": "descending"}
+            else:
+                columns[key] = {"ordering": key, "aria_sort": ""}
+        if not current:  # the default order
+            columns["reference"] = {"ordering": "-reference", "aria_sort": "ascending"}
+        return columns
+
+
+class AgreementDetailView(TemplateView):
+    template_name = "assessments/agreement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        agreement = agreement_in_scope(self.request, kwargs["pk"])
+        history = list(selectors.agreement_history(agreement=agreement))
+        approved = [a for a in history if a.status == AssessmentStatus.APPROVED]
+        current = max(approved, key=lambda a: (a.approved_at, a.pk), default=None)
+        open_assessment = next((a for a in history if a.status != AssessmentStatus.APPROVED), None)
+        user = self.request.user
+        return super().get_context_data(
+            agreement=agreement,
+            partners=list(agreement.partners.all()),
+            history=history,
+            current=current,
+            current_ratings=assessment_rating_views(assessment=current) if current else [],
+            open_assessment=open_assessment,
+            can_edit=can(user, Action.EDIT, agreement.owner_team_id),
+            can_review=can(user, Action.REVIEW, agreement.owner_team_id),
+            **kwargs,
+        )

@@ -1,0 +1,21 @@
+"""What every page's navigation needs to know about the user."""
+
+from assessments.choices import Role
+from riskboard.permissions import Action, grants_for, primary_role
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    role = getattr(user, "_riskboard_primary_role", None)
+    if role is None:
+        role = user._riskboard_primary_role = primary_role(user) or ""
+    grants = grants_for(user)
+    return {
+        "nav_role": role,
+        "nav_role_label": Role(role).label if role else "No role",
+        "nav_can_review": Action.REVIEW in grants.everywhere or bool(grants.team_ids(Action.REVIEW)),
+        # The audit trail spans every team: only roles that see everything browse it.
+        "nav_can_read_history": Action.VIEW in grants.everywhere,
+    }

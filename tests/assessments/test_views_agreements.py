@@ -1,0 +1,196 @@
+"""The agreements list (search, filters, sorting, pages) and an agreement's page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from assessments.choices import AgreementStatus
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("assessments:agreement-list")
+
+
+def references(response) -> list[str]:
+    """The agreement references listed, in order."""
+    return re.findall(r'/agreements/\d+/">([^<]+)</a></td>', response.content.decode())
+
+
+@pytest.fixture
+def listing(world):
+    """Agreements of both teams with distinct partners, statuses and current bands."""
+    norway, chile = PartnerFactory(name="Norwegian Signals Agency"), PartnerFactory(name="Chilean Navy")
+    hidden = PartnerFactory(name="Hidden Partner Of Another Team")
+    a = world.agreement(reference="AGR-A", title="Maritime awareness", partners=[norway])
+    b = world.agreement(reference="AGR-B", title="Cyber training", partners=[chile], status=AgreementStatus.PROPOSED)
+    c = world.agreement(reference="AGR-C", title="Liaison office", partners=[norway, chile])
+    other = world.agreement(team=world.other_team, reference="AGR-X", title="Secret of another team",
+                            partners=[hidden])
+    world.approved(a, residual=(5, 5))  # Critical
+    world.approved(b, residual=(1, 1))  # Low
+    world.submitted(c)
+    return {"a": a, "b": b, "c": c, "other": other, "norway": norway, "chile": chile, "hidden": hidden}
+
+
+def test_the_list_shows_only_the_users_teams(client, world, listing):
+    client.force_login(world.analyst)
+    response = client.get(LIST)
+    assert references(response) == ["AGR-A", "AGR-B", "AGR-C"]
+    html = response.content.decode()
+    assert "Secret of another team" not in html
+    assert "Hidden Partner Of Another Team" not in html  # not even in the partner filter
+
+
+def test_auditors_see_every_team(client, world, listing):
+    client.force_login(world.auditor)
+    assert references(client.get(LIST)) == ["AGR-A", "AGR-B", "AGR-C", "AGR-X"]
+
+
+def test_each_row_shows_the_current_band_by_name_and_the_open_assessment(client, world, listing):
+    client.force_login(world.analyst)
+    html = client.get(LIST).content.decode()
+    row_a = html[html.index("AGR-A"):html.index("AGR-B")]
+    assert 'data-band-code="CRITICAL"' in row_a and "Critical</span>" in row_a
+    row_c = html[html.index("AGR-C"):]
+    assert "Awaiting review" in row_c and "No approved assessment" in row_c
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "agr-b"}, ["AGR-B"]),
+        ({"q": "maritime"}, ["AGR-A"]),
+        ({"q": "chilean"}, ["AGR-B", "AGR-C"]),  # partner name, each agreement once
+        ({"q": "secret of another"}, []),
+        ({"status": "proposed"}, ["AGR-B"]),
+        ({"band": "CRITICAL"}, ["AGR-A"]),
+        ({"band": "LOW"}, ["AGR-B"]),
+        ({"assessment": "submitted"}, ["AGR-C"]),
+        ({"assessment": "none"}, ["AGR-A", "AGR-B"]),
+        ({"q": "a", "status": "active", "band": "CRITICAL"}, ["AGR-A"]),
+    ],
+)
+def test_search_and_filters(client, world, listing, query, expected):
+    client.force_login(world.analyst)
+    assert references(client.get(LIST, query)) == expected
+
+
+def test_filter_by_partner_and_team(client, world, listing):
+    client.force_login(world.administrator)
+    assert references(client.get(LIST, {"partner": listing["norway"].pk})) == ["AGR-A", "AGR-C"]
+    assert references(client.get(LIST, {"team": world.other_team.pk})) == ["AGR-X"]
+
+
+def test_a_partner_of_another_team_cannot_be_used_as_a_filter(client, world, listing):
+    client.force_login(world.analyst)
+    response = client.get(LIST, {"partner": listing["hidden"].pk})
+    html = response.content.decode()
+    assert "Some filters were not applied" in html
+    assert "Secret of another team" not in html
+
+
+def test_no_match_shows_an_empty_state_with_a_way_back(client, world, listing):
+    client.force_login(world.analyst)
+    html = client.get(LIST, {"q": "nothing like this"}).content.decode()
+    assert "No agreements match these filters" in html
+    assert f'<a href="{LIST}">clear the filters</a>' in html
+
+
+def test_a_user_without_a_team_is_told_why_the_list_is_empty(client, world, listing):
+    client.force_login(world.nobody)
+    html = client.get(LIST).content.decode()
+    assert "You are not in a team yet" in html
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("-reference", ["AGR-C", "AGR-B", "AGR-A"]),
+        ("band", ["AGR-B", "AGR-A", "AGR-C"]),  # Low, Critical, then none: unassessed last
+        ("-band", ["AGR-A", "AGR-B", "AGR-C"]),  # unassessed last either way
+        ("title", ["AGR-B", "AGR-C", "AGR-A"]),
+    ],
+)
+def test_sorting(client, world, listing, ordering, expected):
+    client.force_login(world.analyst)
+    response = client.get(LIST, {"ordering": ordering})
+    assert references(response) == expected
+
+
+def test_the_sorted_column_says_so_and_its_link_reverses_the_order(client, world, listing):
+    client.force_login(world.analyst)
+    html = client.get(LIST, {"ordering": "band", "status": "active"}).content.decode()
+    header = re.search(r'<th scope="col" aria-sort="ascending"><a class="sort-link" href="([^"]+)">Current band',
+                       html)
+    assert header, "the band column is marked as sorted ascending"
+    assert "ordering=-band" in header.group(1) and "status=active" in header.group(1)
+
+
+def test_pages_of_25_keep_the_filters(client, world):
+    for i in range(27):
+        world.agreement(reference=f"P-{i:03d}", title=f"Paged {i}")
+    client.force_login(world.analyst)
+    first = client.get(LIST, {"q": "paged"})
+    assert len(references(first)) == 25
+    html = first.content.decode()
+    assert "Showing 1 to 25 of 27" in html
+    assert 'href="?q=paged&amp;page=2" rel="next"' in html
+    second = client.get(LIST, {"q": "paged", "page": 2})
+    assert references(second) == ["P-025", "P-026"]
+    assert client.get(LIST, {"page": 9}).status_code == 404
+
+
+def test_the_list_costs_the_same_queries_for_one_row_or_a_full_page(client, world, django_assert_max_num_queries):
+    for i in range(30):
+        agreement = world.agreement(partners=[PartnerFactory(), PartnerFactory()])
+        if i % 3 == 0:
+            world.approved(agreement)
+    client.force_login(world.analyst)
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST, {"ordering": "-band"})
+    assert len(references(response)) == 25
+
+
+# --- Agreement page --------------------------------------------------------------------------
+
+
+def test_the_agreement_page_shows_partners_current_bands_and_history(client, world):
+    partner = PartnerFactory(name="Norwegian Signals Agency", country="NO")
+    agreement = world.agreement(partners=[partner], reference="AGR-7", description="Shared <b>radar</b> data")
+    approved = world.approved(agreement, inherent=(5, 4), residual=(2, 2))
+    world.draft(agreement)
+    client.force_login(world.analyst)
+    html = client.get(reverse("assessments:agreement-detail", args=[agreement.pk])).content.decode()
+    assert "Norwegian Signals Agency" in html and "Norway" in html
+    assert "Shared &lt;b&gt;radar&lt;/b&gt; data" in html
+    current = html[html.index("Current risk by category"):html.index("Assessment history")]
+    assert current.count('data-band-code="CRITICAL"') == 3  # inherent 5x4, one per category
+    assert current.count('data-band-code="LOW"') == 3  # residual 2x2
+    history = html[html.index("Assessment history"):]
+    assert "Approved" in history and "Draft" in history
+    assert "reviewer" in history  # the reviewer's name
+    assert reverse("assessments:assessment-detail", args=[approved.pk]) in history
+    assert "Continue the draft assessment" in html
+
+
+def test_the_start_button_shows_only_to_roles_that_may_edit(client, world):
+    agreement = world.agreement()
+    start = reverse("assessments:assessment-start", args=[agreement.pk])
+    client.force_login(world.analyst)
+    assert start in client.get(reverse("assessments:agreement-detail", args=[agreement.pk])).content.decode()
+    client.force_login(world.auditor)
+    html = client.get(reverse("assessments:agreement-detail", args=[agreement.pk])).content.decode()
+    assert start not in html
+    assert "This agreement has not been assessed yet." in html
+
+
+def test_the_agreement_page_query_count_does_not_grow_with_history(client, world, django_assert_max_num_queries):
+    agreement = world.agreement(partners=[PartnerFactory(), PartnerFactory()])
+    for _ in range(4):
+        world.approved(agreement)
+    client.force_login(world.manager)
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("assessments:agreement-detail", args=[agreement.pk]))
+    assert response.content.decode().count("Approved</span>") == 4

@@ -1,0 +1,199 @@
+"""The workflow through the pages: review with changes highlighted, approve, return, four eyes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from assessments import services
+from assessments.choices import AssessmentStatus, TransitionAction
+from tests.factories import CatalogueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, assessment):
+    return reverse(f"assessments:{name}", args=[assessment.pk])
+
+
+def post_decision(client, name, assessment, **data):
+    assessment.refresh_from_db()
+    return client.post(url(name, assessment), {"version": assessment.version, **data})
+
+
+def test_the_review_page_highlights_what_changed_since_the_last_approval(client, world):
+    agreement = world.agreement()
+    world.approved(agreement, inherent=(4, 4), residual=(2, 3))
+    reassessment = world.draft(agreement)  # pre-filled from the approved one
+    first = reassessment.catalogue.categories.order_by("display_order").first()
+    services.assessment_save_ratings(
+        assessment=reassessment, actor=world.analyst, expected_version=reassessment.version,
+        ratings=world.inputs(reassessment, categories=[first], residual=(5, 5)),
+    )
+    services.assessment_submit(assessment=reassessment, actor=world.analyst)
+    client.force_login(world.manager)
+    html = client.get(url("assessment-review", reassessment)).content.decode()
+
+    assert "<strong>1 of 3 categories changed</strong>" in html
+    assert '<li><a href="#category-CAT_1">Category 1</a></li>' in html
+    assert '<section class="category category--read category--changed" id="category-CAT_1"' in html
+    assert '<section class="category category--read" id="category-CAT_2"' in html
+    changed = html[html.index('id="category-CAT_1"'):html.index('id="category-CAT_2"')]
+    assert 'Residual likelihood <span class="tag tag--changed">Changed</span>' in changed
+    assert "Previously:</span> 2 · Likelihood 2" in changed
+    assert "(was <span" in changed and 'data-band-code="MEDIUM"' in changed  # residual band 2x3 before
+    unchanged = html[html.index('id="category-CAT_2"'):html.index('id="category-CAT_3"')]
+    assert "Changed" not in unchanged
+
+
+def test_a_first_assessment_says_there_is_nothing_to_compare(client, world):
+    submitted = world.submitted()
+    client.force_login(world.manager)
+    html = client.get(url("assessment-review", submitted)).content.decode()
+    assert "first assessment: there is nothing to compare it with" in html
+    assert url("assessment-approve", submitted) in html and url("assessment-return", submitted) in html
+
+
+def test_an_author_may_read_but_not_decide_four_eyes(client, world):
+    draft = world.draft(rated=True, actor=world.manager)
+    services.assessment_submit(assessment=draft, actor=world.manager)
+    client.force_login(world.manager)
+    html = client.get(url("assessment-review", draft)).content.decode()
+    assert "another manager of Strategic must review it (four eyes)" in html
+    assert url("assessment-approve", draft) not in html
+    assert client.get(url("assessment-approve", draft)).status_code == 403
+    response = post_decision(client, "assessment-approve", draft)
+    assert response.status_code == 403
+    assert "four eyes" in response.content.decode()
+    assert post_decision(client, "assessment-return", draft, comment="Mine").status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == AssessmentStatus.SUBMITTED
+
+
+def test_approving_asks_for_confirmation_then_sets_the_review_date(client, world):
+    agreement = world.agreement(end_date=dt.date(2099, 1, 1))
+    submitted = world.submitted(agreement, residual=(4, 5))  # Critical: reviewed again in 3 months
+    client.force_login(world.manager)
+    confirm = client.get(url("assessment-approve", submitted)).content.decode()
+    assert "Approve this assessment?" in confirm and 'data-band-code="CRITICAL"' in confirm
+    submitted.refresh_from_db()
+    assert submitted.status == AssessmentStatus.SUBMITTED  # the confirmation step changes nothing
+
+    response = post_decision(client, "assessment-approve", submitted, comment="Agreed.")
+    assert response.status_code == 302 and response.url == url("assessment-detail", submitted)
+    submitted.refresh_from_db()
+    approved_on = submitted.approved_at.date()
+    assert submitted.status == AssessmentStatus.APPROVED and submitted.reviewer == world.manager
+    assert submitted.next_review_date.month == (approved_on.month + 2) % 12 + 1
+    assert submitted.transitions.filter(action=TransitionAction.APPROVE, actor=world.manager,
+                                        comment="Agreed.").exists()
+    page = client.get(url("assessment-detail", submitted)).content.decode()
+    assert "Assessment approved. Next review due" in page
+    assert "Agreed." in page
+
+
+def test_the_review_date_never_passes_the_agreements_end_minus_notice(client, world):
+    from django.utils import timezone
+
+    end = timezone.localdate() + dt.timedelta(days=100)
+    agreement = world.agreement(start_date=dt.date(2020, 1, 1), end_date=end, notice_period_days=30)
+    submitted = world.submitted(agreement, residual=(1, 1))  # Low: 24 months, far past the end
+    client.force_login(world.manager)
+    page = client.get(url("assessment-approve", submitted)).content.decode()
+    expected = end - dt.timedelta(days=30)
+    assert f"{expected.day} {expected:%B %Y}" in page  # previewed before approving
+    post_decision(client, "assessment-approve", submitted)
+    submitted.refresh_from_db()
+    assert submitted.next_review_date == expected
+
+
+def test_returning_needs_a_comment(client, world):
+    submitted = world.submitted()
+    client.force_login(world.manager)
+    response = post_decision(client, "assessment-return", submitted, comment="   ")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_comment"' in html and 'id="id_comment_error"' in html
+    assert "a comment is required to return" in html
+    submitted.refresh_from_db()
+    assert submitted.status == AssessmentStatus.SUBMITTED
+
+
+def test_return_fix_resubmit_approve(client, world):
+    submitted = world.submitted()
+    client.force_login(world.manager)
+    assert post_decision(client, "assessment-return", submitted,
+                         comment="Reconsider category 2.").status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == AssessmentStatus.RETURNED and submitted.review_comment == "Reconsider category 2."
+
+    client.force_login(world.analyst)
+    form_page = client.get(url("assessment-edit", submitted)).content.decode()
+    assert "Reconsider category 2." in form_page
+    services.assessment_submit(assessment=submitted, actor=world.analyst)  # resubmitted as it was
+
+    client.force_login(world.manager)
+    assert post_decision(client, "assessment-approve", submitted).status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == AssessmentStatus.APPROVED
+    assert list(submitted.transitions.values_list("action", flat=True)) == [
+        TransitionAction.CREATE, TransitionAction.SUBMIT, TransitionAction.RETURN, TransitionAction.SUBMIT,
+        TransitionAction.APPROVE,
+    ]
+
+
+@pytest.mark.parametrize("status", [AssessmentStatus.DRAFT, AssessmentStatus.RETURNED, AssessmentStatus.APPROVED])
+def test_only_a_submitted_assessment_can_be_reviewed(client, world, status):
+    if status == AssessmentStatus.DRAFT:
+        assessment = world.draft(rated=True)
+    elif status == AssessmentStatus.RETURNED:
+        assessment = services.assessment_return(assessment=world.submitted(), actor=world.manager, comment="No")
+    else:
+        assessment = world.approved()
+    client.force_login(world.manager)
+    for name in ("assessment-review", "assessment-approve", "assessment-return"):
+        response = client.get(url(name, assessment))
+        assert response.status_code == 302 and response.url == url("assessment-detail", assessment)
+    post_decision(client, "assessment-approve", assessment)
+    assessment.refresh_from_db()
+    assert assessment.status == status
+
+
+def test_an_approved_assessment_is_final(client, world):
+    approved = world.approved()
+    ratings_before = list(approved.ratings.values_list("inherent_likelihood", "rationale"))
+    client.force_login(world.analyst)
+    assert client.get(url("assessment-edit", approved)).status_code == 302
+    category = approved.catalogue.categories.first()
+    response = client.post(url("assessment-edit", approved), {
+        "version": approved.version, "intent": "save",
+        f"c{category.pk}-inherent_likelihood": "1", f"c{category.pk}-rationale": "Rewritten",
+        **{f"c{c.pk}-confidence": "medium" for c in approved.catalogue.categories.all()},
+    })
+    assert response.status_code == 409
+    assert list(approved.ratings.values_list("inherent_likelihood", "rationale")) == ratings_before
+    html = client.get(url("assessment-detail", approved)).content.decode()
+    assert url("assessment-edit", approved) not in html
+
+
+def test_a_decision_on_a_stale_page_is_refused(client, world):
+    submitted = world.submitted()
+    client.force_login(world.manager)
+    stale_version = submitted.version
+    services.assessment_return(assessment=submitted, actor=world.reviewer, comment="Returned meanwhile")
+    services.assessment_submit(assessment=submitted, actor=world.analyst)
+    response = client.post(url("assessment-approve", submitted), {"version": stale_version}, follow=True)
+    assert "Someone changed this assessment while you were reviewing it" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == AssessmentStatus.SUBMITTED
+
+
+def test_the_review_page_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    CatalogueFactory(contents__categories=10)
+    agreement = world.agreement()
+    world.approved(agreement)
+    submitted = world.submitted(agreement, residual=(3, 3))
+    client.force_login(world.manager)
+    with django_assert_max_num_queries(14):
+        response = client.get(url("assessment-review", submitted))
+    assert "<strong>10 of 10 categories changed</strong>" in response.content.decode()
