@@ -1,7 +1,7 @@
 """What every page's navigation needs to know about the user."""
 
 from assessments.choices import Role
-from riskboard.permissions import Action, grants_for, primary_role
+from riskboard.permissions import Action, can_read_audit, grants_for, primary_role
 
 
 def navigation(request) -> dict:
@@ -16,6 +16,5 @@ def navigation(request) -> dict:
         "nav_role": role,
         "nav_role_label": Role(role).label if role else "No role",
         "nav_can_review": Action.REVIEW in grants.everywhere or bool(grants.team_ids(Action.REVIEW)),
-        # The audit trail spans every team: only roles that see everything browse it.
-        "nav_can_read_history": Action.VIEW in grants.everywhere,
+        "nav_can_read_history": can_read_audit(user),
     }
