@@ -302,7 +302,7 @@ def test_assessment_from_draft_to_approval(new_page, world, categories):
     analyst.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
     expect(analyst.get_by_role("heading", level=1)).to_have_text("Agreements")
     agreement_row(analyst, agreement).get_by_role("link", name=agreement.reference).click()
-    analyst.get_by_role("link", name=re.compile(r"^Continue the .*assessment$")).click()
+    analyst.get_by_role("link", name="Revise the returned assessment").click()
     expect_status(analyst, "Returned to draft")
     returned = analyst.get_by_role("region", name=f"Returned by {world.manager.username}")
     expect(returned).to_contain_text(RETURN_COMMENT)
