@@ -35,5 +35,11 @@ lint: $(STAMP)
 worker: $(STAMP)
 	$(VENV)/bin/celery -A riskboard worker --beat --loglevel=info
 
+# Benchmark of score aggregation on the PostgreSQL database named by DATABASE_URL; AGREEMENTS
+# (default 20000, 5 assessments each) sizes the portfolio. Writes bench/results.json.
+bench: $(STAMP)
+	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -1,10 +1,31 @@
 """Seams between the workflow and score recomputation.
 
-The workflow services call these inside their transaction after a change that affects
-aggregate scores; the scoring side marks what is dirty and queues the recompute on commit.
+Services call these inside their transaction after a change that affects aggregate scores.
+Each marks what is dirty (committed with the change) and queues the recompute on commit; if the
+queueing fails, the per-minute sweeper finds the mark.
 """
+
+from . import aggregation, tasks
+from .models import Assessment
+
+
+def _agreement_changed(agreement_id: int, *, reason: str) -> None:
+    aggregation.agreements_mark_dirty(agreement_ids=[agreement_id], reason=reason)
+    tasks.publish_on_commit(tasks.agreement_scores_recompute, agreement_id=agreement_id)
 
 
 def assessment_approved(*, assessment_id: int) -> None:
     """An assessment was approved (called inside the approval transaction)."""
-    return None
+    agreement_id = Assessment.objects.values_list("agreement_id", flat=True).get(pk=assessment_id)
+    _agreement_changed(agreement_id, reason="approval")
+
+
+def agreement_status_changed(*, agreement_id: int) -> None:
+    """An agreement's status changed: it may start or stop counting towards the aggregates."""
+    _agreement_changed(agreement_id, reason="status")
+
+
+def catalogue_weights_changed(*, catalogue_id: int) -> None:
+    """A catalogue's category weights changed: every agreement scored with it is recomputed."""
+    if aggregation.catalogue_mark_dirty(catalogue_id=catalogue_id, reason="weights"):
+        tasks.publish_on_commit(tasks.scores_sweep)

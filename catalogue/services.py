@@ -221,9 +221,15 @@ def category_create(
 def category_update(*, category: RiskCategory, **fields: Any) -> RiskCategory:
     """Change a draft's category: ``code``, ``name``, ``description``, ``guidance``, ``weight``, ``display_order``."""
     _ensure_editable(category.catalogue)
+    old_weight = category.weight
     _assign(category, fields, CATEGORY_EDITABLE_FIELDS)
     _category_clean(category)
     category.save()
+    if category.weight != old_weight:
+        # Drafts carry no approved assessments today, but the scores must never depend on that.
+        from assessments import hooks
+
+        hooks.catalogue_weights_changed(catalogue_id=category.catalogue_id)
     return category
 
 

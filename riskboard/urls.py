@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("audit/", include("audit.urls")),
+    path("scores/", include("assessments.urls_scores")),
     path("", include("assessments.urls")),
 ]

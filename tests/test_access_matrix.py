@@ -125,6 +125,15 @@ MATRIX: dict[str, Row] = {
         post={"anonymous": LOGIN, **dict.fromkeys(REVIEWERS, 302), "analyst": 403, "auditor": 403, **OUT_OF_SCOPE},
         changed=lambda o: _status(o, "submitted") != AssessmentStatus.SUBMITTED,
     ),
+    # Scores: agreement and partner pages are scoped like the agreement; portfolio-wide pages need a role.
+    "scores:agreement": Row(args=lambda o: [o["agreement"].pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}),
+    "scores:partner": Row(
+        args=lambda o: [o["agreement"].partners.get().pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
+    ),
+    "scores:portfolio": Row(args=lambda o: [], get=everyone(200, nobody=404)),
+    "scores:category": Row(
+        args=lambda o: [o["draft"].catalogue.categories.first().code], get=everyone(200, nobody=404)
+    ),
     "audit:global": Row(args=lambda o: [], get=AUDIT_READERS),
     "audit:object": Row(args=lambda o: ["assessments.agreement", o["agreement"].pk], get=AUDIT_READERS),
 }

@@ -12,3 +12,24 @@ __all__ = [
     "Rating",
     "Team",
 ]
+from .aggregates import (
+    AgreementScore,
+    CategoryScore,
+    DirtyAgreement,
+    PartnerCategoryScore,
+    PartnerScore,
+    PortfolioScore,
+    ScoreLevel,
+    ScoreSnapshot,
+)
+
+__all__ += [
+    "AgreementScore",
+    "CategoryScore",
+    "DirtyAgreement",
+    "PartnerCategoryScore",
+    "PartnerScore",
+    "PortfolioScore",
+    "ScoreLevel",
+    "ScoreSnapshot",
+]

@@ -212,6 +212,8 @@ RISKBOARD_SCORES_CONFIDENCE_WIDENING = {"high": 0, "medium": 0, "low": 1}
 RISKBOARD_SCORES_SWEEP_BATCH = 500
 RISKBOARD_SCORES_FULL_THRESHOLD = 5000
 RISKBOARD_SCORES_SWEEP_MAX_SECONDS = 45
+# Memory for the sorts and hashes of the full recompute, per PostgreSQL transaction.
+RISKBOARD_SCORES_WORK_MEM = os.environ.get("RISKBOARD_SCORES_WORK_MEM", "64MB")
 RISKBOARD_SCORES_SWEEP_SECONDS = float(os.environ.get("RISKBOARD_SCORES_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     # The reference recompute, and the day's snapshot for trends.

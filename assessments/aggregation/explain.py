@@ -1,0 +1,236 @@
+"""How each stored score was made: its inputs, the formula, and a check against a fresh computation.
+
+Built for the "explain a score" pages now and the API later: plain dataclasses, no HTML.
+Lists of contributing agreements only include those the viewer may see; the count of the others
+is given so that the sums still add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, QuerySet
+
+from catalogue.models import Band, RiskCategory
+
+from .. import scoring
+from ..choices import AssessmentStatus
+from ..models import AgreementScore, Assessment, Partner, Rating
+from .rules import catalogue_rules, confidence_widening
+from .selectors import (
+    COMPLETE_RATING,
+    Freshness,
+    agreement_score_read,
+    agreements_visible,
+    category_names,
+    category_scores,
+    display_bands,
+    partner_category_scores,
+    partner_scores,
+    portfolio_score_read,
+)
+
+
+@dataclass(frozen=True)
+class BandCount:
+    rank: int
+    band: Band | None
+    count: int
+
+
+def _distribution(counts: tuple[int, ...], bands: dict[int, Band]) -> list[BandCount]:
+    ranks = sorted(set(bands) | {i + 1 for i, c in enumerate(counts) if c})
+    return [BandCount(rank, bands.get(rank), counts[rank - 1]) for rank in ranks]
+
+
+def _hundredths(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class RatingLine:
+    rating: Rating
+    weight: Decimal
+    score: scoring.RatingScore
+    band: Band | None
+    band_low: Band | None
+    band_high: Band | None
+
+    @property
+    def weighted(self) -> Decimal:
+        return _hundredths(self.score.weight * self.score.residual)
+
+
+@dataclass
+class AgreementExplanation:
+    """An agreement's score: the assessment and ratings used, the roll-up, and the arithmetic."""
+
+    score: AgreementScore | None
+    freshness: Freshness
+    assessment: Assessment | None
+    rollup: str = ""
+    lines: list[RatingLine] = field(default_factory=list)
+    result: scoring.AgreementResult | None = None
+    bands: dict[int, Band] = field(default_factory=dict)
+
+    @property
+    def weight_total(self) -> Decimal:
+        return _hundredths(self.result.weight_total) if self.result else Decimal(0)
+
+    @property
+    def weighted_sum(self) -> Decimal:
+        return _hundredths(self.result.residual_wsum) if self.result else Decimal(0)
+
+    @property
+    def matches_stored(self) -> bool:
+        """True when recomputing now gives exactly the stored row (same inputs, same maths)."""
+        return self.score is not None and self.result is not None and self.score.result == self.result
+
+    @property
+    def distribution(self) -> list[BandCount]:
+        return _distribution(self.result.band_counts, self.bands) if self.result else []
+
+    @property
+    def band(self) -> Band | None:
+        return self.bands.get(self.result.band_rank) if self.result else None
+
+    @property
+    def band_low(self) -> Band | None:
+        return self.bands.get(self.result.band_rank_low) if self.result else None
+
+    @property
+    def band_high(self) -> Band | None:
+        return self.bands.get(self.result.band_rank_high) if self.result else None
+
+    @property
+    def worst_band(self) -> Band | None:
+        return self.bands.get(self.result.worst_rank) if self.result else None
+
+
+def agreement_explain(*, agreement) -> AgreementExplanation:
+    """Explain the agreement's stored score from the assessment it names (or, before the first
+    recompute, from its latest approved assessment). About six queries."""
+    score, freshness = agreement_score_read(agreement=agreement)
+    if score is not None:
+        assessment = score.assessment
+    else:
+        assessment = (
+            Assessment.objects.filter(agreement=agreement, status=AssessmentStatus.APPROVED)
+            .select_related("catalogue").order_by("-approved_at", "-id").first()
+        )
+    out = AgreementExplanation(score=score, freshness=freshness, assessment=assessment)
+    if assessment is None:
+        return out
+    rules = catalogue_rules(catalogue_ids=[assessment.catalogue_id])[assessment.catalogue_id]
+    out.bands = dict(rules.bands)
+    out.rollup = rules.rollup.describe(labels_by_rank={rank: band.label for rank, band in rules.bands.items()})
+    widening = confidence_widening()
+    ratings = (
+        Rating.objects.filter(assessment=assessment).select_related("category")
+        .order_by("category__display_order", "category__code")
+    )
+    scores = []
+    for rating in ratings:
+        if not rating.is_complete:
+            continue
+        score_value = scoring.rating_score(
+            scoring.RatingInput(
+                rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
+                rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood,
+                rating.residual_impact, rating.confidence,
+            ),
+            matrix=rules.matrix, widening=widening,
+        )
+        scores.append(score_value)
+        out.lines.append(RatingLine(rating, rating.category.weight, score_value, rules.bands.get(score_value.rank),
+                                    rules.bands.get(score_value.rank_low), rules.bands.get(score_value.rank_high)))
+    out.result = scoring.agreement_result(scores, matrix=rules.matrix, rollup=rules.rollup)
+    return out
+
+
+@dataclass
+class TallyExplanation:
+    """A partner, category or portfolio score: the tally, its distribution, and what counted."""
+
+    title: str
+    unit: str  # what ``n`` counts: "agreements" or "ratings"
+    tally: scoring.Tally
+    freshness: Freshness
+    bands: dict[int, Band]
+    contributions: list = field(default_factory=list)
+    hidden: int = 0  # contributions the viewer may not see
+    breakdown: list = field(default_factory=list)  # per category (partner, portfolio)
+
+    @property
+    def distribution(self) -> list[BandCount]:
+        return _distribution(self.tally.band_counts, self.bands)
+
+    @property
+    def score_sum(self) -> Decimal:
+        return _hundredths(self.tally.score_sum_c)
+
+
+def _freshness(row) -> Freshness:
+    if row is None:
+        return Freshness(None, False)
+    return Freshness(row.computed_at, bool(getattr(row, "pending", False)))
+
+
+def _visible_active_scores(user) -> QuerySet[AgreementScore]:
+    return AgreementScore.objects.filter(is_active=True, agreement__in=agreements_visible(user=user))
+
+
+def partner_explain(*, partner: Partner, user) -> TallyExplanation:
+    """A partner's mean over its active agreements; lists the ones ``user`` may see."""
+    row = partner_scores().filter(partner=partner).first()
+    tally = row.tally if row else scoring.Tally()
+    contributions = list(
+        _visible_active_scores(user).filter(agreement__partners=partner).select_related("agreement", "assessment")
+        .order_by("-score_c", "agreement__reference")
+    )
+    names, bands = category_names(), display_bands()
+    for contribution in contributions:
+        contribution.band = bands.get(contribution.band_rank)
+    breakdown = []
+    for code_row in partner_category_scores(partner=partner):
+        code_row.worst_band = bands.get(code_row.worst_band_rank)
+        breakdown.append((code_row, names.get(code_row.category_code, code_row.category_code)))
+    return TallyExplanation(
+        title=partner.name, unit="agreements", tally=tally, freshness=_freshness(row), bands=bands,
+        contributions=contributions, hidden=tally.n - len(contributions), breakdown=breakdown,
+    )
+
+
+def category_explain(*, code: str, user, limit: int = 25) -> TallyExplanation:
+    """A category's mean over the current ratings of active agreements; the ``limit`` highest
+    residual ratings among the agreements ``user`` may see."""
+    row = category_scores().filter(category_code=code).first()
+    tally = row.tally if row else scoring.Tally()
+    visible = _visible_active_scores(user)
+    ratings = (
+        Rating.objects.filter(COMPLETE_RATING, category__code=code, assessment_id__in=visible.values("assessment_id"))
+        .select_related("assessment__agreement", "category")
+    )
+    visible_count = ratings.count()
+    top = list(ratings.annotate(residual=F("residual_likelihood") * F("residual_impact")).order_by("-residual", "id")[
+        :limit])
+    return TallyExplanation(
+        title=category_names().get(code, code), unit="ratings", tally=tally, freshness=_freshness(row),
+        bands=display_bands(), contributions=top, hidden=tally.n - visible_count,
+    )
+
+
+def portfolio_explain() -> TallyExplanation:
+    """The portfolio's distribution by agreement band, its mean, and every category's score."""
+    row, freshness = portfolio_score_read()
+    names = category_names()
+    return TallyExplanation(
+        title="Portfolio", unit="agreements", tally=row.tally if row else scoring.Tally(), freshness=freshness,
+        bands=display_bands(), breakdown=[(c, names.get(c.category_code, c.category_code)) for c in category_scores()],
+    )
+
+
+def category_known(code: str) -> bool:
+    """Is ``code`` a category of some catalogue version?"""
+    return RiskCategory.objects.filter(code=code).exists()

@@ -1,0 +1,133 @@
+"""Scores computed in Python straight from the ratings, and the stored scores read back, to compare.
+
+``scores_compute_in_python`` is the straightforward way: stream the ratings of approved
+assessments through the ORM and call ``assessments.scoring`` on each agreement. It is the
+reference the set-based SQL is tested against, and the baseline of the benchmark.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .. import scoring
+from ..choices import AgreementStatus, AssessmentStatus
+from ..models import (
+    Agreement,
+    AgreementScore,
+    Assessment,
+    CategoryScore,
+    PartnerCategoryScore,
+    PartnerScore,
+    PortfolioScore,
+    Rating,
+)
+from .rules import catalogue_rules, confidence_widening
+from .selectors import COMPLETE_RATING
+
+
+@dataclass(frozen=True)
+class StoredAgreement:
+    """What an ``AgreementScore`` row holds, without its timestamp."""
+
+    assessment_id: int
+    catalogue_id: int
+    is_active: bool
+    result: scoring.AgreementResult
+
+
+@dataclass
+class Scores:
+    """Every score of a portfolio: agreements by id, tallies by ``scoring`` key."""
+
+    agreements: dict[int, StoredAgreement] = field(default_factory=dict)
+    tallies: dict[tuple, scoring.Tally] = field(default_factory=dict)
+
+
+def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
+    """Compute every score with the ORM and ``assessments.scoring``, streaming the ratings.
+
+    Reads each agreement's latest approved assessment, then the complete ratings of approved
+    assessments in assessment order, keeping those of the latest ones.
+    """
+    latest: dict[int, tuple[int, int]] = {}
+    for assessment_id, agreement_id, catalogue_id in (
+        Assessment.objects.filter(status=AssessmentStatus.APPROVED)
+        .order_by("agreement_id", "-approved_at", "-id")
+        .values_list("id", "agreement_id", "catalogue_id")
+        .iterator(chunk_size=chunk_size)
+    ):
+        latest.setdefault(agreement_id, (assessment_id, catalogue_id))
+    agreement_of = {assessment_id: agreement_id for agreement_id, (assessment_id, _) in latest.items()}
+    statuses = dict(Agreement.objects.values_list("id", "status").iterator(chunk_size=chunk_size))
+    partners: dict[int, list[int]] = defaultdict(list)
+    for agreement_id, partner_id in Agreement.partners.through.objects.values_list(
+        "agreement_id", "partner_id"
+    ).iterator(chunk_size=chunk_size):
+        partners[agreement_id].append(partner_id)
+    rules = catalogue_rules(catalogue_ids={c for _, c in latest.values()})
+    widening = confidence_widening()
+
+    out = Scores(tallies={scoring.PORTFOLIO: scoring.Tally()})
+
+    def finish(assessment_id: int, ratings: list[scoring.RatingInput]) -> None:
+        agreement_id = agreement_of[assessment_id]
+        catalogue_id = latest[agreement_id][1]
+        matrix, rollup = rules[catalogue_id].matrix, rules[catalogue_id].rollup
+        scores = tuple(scoring.rating_score(r, matrix=matrix, widening=widening) for r in ratings)
+        result = scoring.agreement_result(scores, matrix=matrix, rollup=rollup)
+        active = statuses[agreement_id] == AgreementStatus.ACTIVE
+        out.agreements[agreement_id] = StoredAgreement(assessment_id, catalogue_id, active, result)
+        state = scoring.AgreementState(agreement_id, active, tuple(partners[agreement_id]), result, scores)
+        for key, tally in scoring.agreement_contributions(state).items():
+            out.tallies[key] = out.tallies.get(key, scoring.Tally()) + tally
+
+    current, ratings = None, []
+    for rid, assessment_id, code, weight, il, ii, rl, ri, confidence in (
+        Rating.objects.filter(COMPLETE_RATING, assessment__status=AssessmentStatus.APPROVED)
+        .order_by("assessment_id")
+        .values_list("id", "assessment_id", "category__code", "category__weight", "inherent_likelihood",
+                     "inherent_impact", "residual_likelihood", "residual_impact", "confidence")
+        .iterator(chunk_size=chunk_size)
+    ):
+        if assessment_id not in agreement_of:
+            continue
+        if assessment_id != current:
+            if ratings:
+                finish(current, ratings)
+            current, ratings = assessment_id, []
+        ratings.append(scoring.RatingInput(rid, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+    if ratings:
+        finish(current, ratings)
+    return out
+
+
+def scores_stored() -> Scores:
+    """The stored scores, read back into the same shape (timestamps left out)."""
+    out = Scores()
+    for row in AgreementScore.objects.iterator():
+        out.agreements[row.agreement_id] = StoredAgreement(row.assessment_id, row.catalogue_id, row.is_active,
+                                                           row.result)
+    for row in PartnerScore.objects.iterator():
+        out.tallies[scoring.partner_key(row.partner_id)] = row.tally
+    for row in PartnerCategoryScore.objects.iterator():
+        out.tallies[scoring.partner_category_key(row.partner_id, row.category_code)] = row.tally
+    for row in CategoryScore.objects.iterator():
+        out.tallies[scoring.category_key(row.category_code)] = row.tally
+    for row in PortfolioScore.objects.iterator():
+        out.tallies[scoring.PORTFOLIO] = row.tally
+    return out
+
+
+def scores_differences(expected: Scores, actual: Scores) -> list[str]:
+    """Every key whose value differs between two sets of scores, described; empty when equal."""
+    out = []
+    for agreement_id in sorted(set(expected.agreements) | set(actual.agreements)):
+        a, b = expected.agreements.get(agreement_id), actual.agreements.get(agreement_id)
+        if a != b:
+            out.append(f"agreement {agreement_id}: expected {a}, got {b}")
+    for key in sorted(set(expected.tallies) | set(actual.tallies), key=lambda k: tuple(map(str, k))):
+        a, b = expected.tallies.get(key), actual.tallies.get(key)
+        if a != b:
+            out.append(f"{key}: expected {a}, got {b}")
+    return out

@@ -1,0 +1,90 @@
+"""The scoring rules of catalogue versions, read from the database into ``scoring`` values."""
+
+# SQL here is assembled from model table names and constants only; values are always parameters.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell, RiskCatalogue, RiskCategory
+
+from .. import scoring
+
+
+@dataclass(frozen=True)
+class BandInfo:
+    """A band as pages show it (the attributes of ``catalogue.Band`` that templates use)."""
+
+    rank: int
+    code: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class CatalogueRules:
+    """One catalogue version's matrix, roll-up and category weights, plus its bands for display."""
+
+    catalogue_id: int
+    matrix: scoring.Matrix
+    rollup: scoring.Rollup
+    bands: Mapping[int, BandInfo]  # by rank
+    categories: Mapping[int, tuple[str, int]]  # category id -> (code, weight in hundredths)
+
+
+def confidence_widening() -> Mapping[str, int]:
+    """Levels by which each confidence widens a rating's range (settings, else the scoring default)."""
+    return getattr(settings, "RISKBOARD_SCORES_CONFIDENCE_WIDENING", scoring.DEFAULT_CONFIDENCE_WIDENING)
+
+
+def catalogue_rules(*, catalogue_ids: Iterable[int]) -> dict[int, CatalogueRules]:
+    """Rules of the given catalogues, in two queries (they run on every incremental recompute).
+
+    Raises ValueError naming a catalogue whose matrix or roll-up parameters cannot be used.
+    """
+    ids = sorted({int(i) for i in catalogue_ids})
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    catalogue, band, cell, category = (
+        RiskCatalogue._meta.db_table, Band._meta.db_table, MatrixCell._meta.db_table, RiskCategory._meta.db_table
+    )
+    names: dict[int, str] = {}
+    methods: dict[int, tuple[str, object]] = {}
+    bands: dict[int, dict[int, BandInfo]] = {i: {} for i in ids}
+    cells: dict[int, dict[tuple[int, int], int]] = {i: {} for i in ids}
+    categories: dict[int, dict[int, tuple[str, int]]] = {i: {} for i in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.id, k.name, k.version, k.rollup_method, k.rollup_params, b.rank, b.code, b.label, b.colour, "
+            f"m.likelihood, m.impact FROM {catalogue} k LEFT JOIN {band} b ON b.catalogue_id = k.id "
+            f"LEFT JOIN {cell} m ON m.band_id = b.id WHERE k.id IN ({marks})",
+            ids,
+        )
+        for cid, name, version, method, params, rank, code, label, colour, likelihood, impact in cursor.fetchall():
+            names[cid] = f"{name} v{version}"
+            methods[cid] = (method, json.loads(params) if isinstance(params, str) else params)
+            if rank is not None:
+                bands[cid][rank] = BandInfo(rank, code, label, colour)
+            if likelihood is not None:
+                cells[cid][(likelihood, impact)] = rank
+        cursor.execute(f"SELECT id, catalogue_id, code, weight FROM {category} WHERE catalogue_id IN ({marks})", ids)
+        for category_id, cid, code, weight in cursor.fetchall():
+            categories[cid][category_id] = (code, scoring.weight_hundredths(weight))
+    out = {}
+    for cid, (method, params) in methods.items():
+        try:
+            matrix = scoring.Matrix(cells[cid], scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+            rollup = scoring.Rollup.from_params(
+                method, params, ranks_by_code={b.code: rank for rank, b in bands[cid].items()}
+            )
+        except ValueError as exc:
+            raise ValueError(f"Catalogue {names[cid]} cannot be used for scoring: {exc}") from exc
+        out[cid] = CatalogueRules(cid, matrix, rollup, bands[cid], categories[cid])
+    return out

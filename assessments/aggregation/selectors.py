@@ -1,0 +1,157 @@
+"""Reads of stored scores for pages and endpoints, each with its freshness.
+
+Every read says when its numbers were computed (``computed_at``) and whether a recompute is
+pending (``pending``: a dirty mark exists for an agreement the number depends on), so a page
+never shows an aggregate without saying how fresh it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from catalogue.choices import CatalogueStatus
+from catalogue.models import Band, RiskCategory
+from riskboard.permissions import Action
+
+from .. import scoring
+from ..models import (
+    Agreement,
+    AgreementScore,
+    CategoryScore,
+    DirtyAgreement,
+    Partner,
+    PartnerCategoryScore,
+    PartnerScore,
+    PortfolioScore,
+    ScoreLevel,
+    ScoreSnapshot,
+)
+
+# Ratings that count: all four levels set (a submitted assessment has no other kind).
+COMPLETE_RATING = Q(
+    inherent_likelihood__isnull=False,
+    inherent_impact__isnull=False,
+    residual_likelihood__isnull=False,
+    residual_impact__isnull=False,
+)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    computed_at: dt.datetime | None
+    pending: bool
+
+
+def _any_dirty():
+    return Exists(DirtyAgreement.objects.all())
+
+
+def agreements_visible(*, user) -> QuerySet[Agreement]:
+    return Agreement.objects.restrict(user, Action.VIEW)
+
+
+def agreement_scores(*, user) -> QuerySet[AgreementScore]:
+    """Scores of the agreements ``user`` may see, with ``pending`` annotated (one query a page)."""
+    return (
+        AgreementScore.objects.filter(agreement__in=agreements_visible(user=user))
+        .select_related("agreement", "assessment", "catalogue")
+        .annotate(pending=Exists(DirtyAgreement.objects.filter(agreement_id=OuterRef("agreement_id"))))
+    )
+
+
+def agreement_score_read(*, agreement: Agreement) -> tuple[AgreementScore | None, Freshness]:
+    """The agreement's stored score and its freshness (two queries)."""
+    score = AgreementScore.objects.select_related("assessment", "catalogue").filter(agreement=agreement).first()
+    pending = DirtyAgreement.objects.filter(agreement=agreement).exists()
+    return score, Freshness(score.computed_at if score else None, pending)
+
+
+def partner_scores() -> QuerySet[PartnerScore]:
+    """Partner scores with ``pending``: an agreement of the partner awaits a recompute."""
+    return PartnerScore.objects.select_related("partner").annotate(
+        pending=Exists(DirtyAgreement.objects.filter(agreement__partners=OuterRef("partner_id")))
+    )
+
+
+def partner_category_scores(*, partner: Partner) -> QuerySet[PartnerCategoryScore]:
+    return PartnerCategoryScore.objects.filter(partner=partner).order_by("category_code")
+
+
+def category_scores() -> QuerySet[CategoryScore]:
+    """Category scores with ``pending``: any agreement awaits a recompute (it may rate any category)."""
+    return CategoryScore.objects.annotate(pending=_any_dirty()).order_by("category_code")
+
+
+def portfolio_score_read() -> tuple[PortfolioScore | None, Freshness]:
+    """The portfolio score (None before the first recompute) and its freshness (one query)."""
+    row = PortfolioScore.objects.annotate(pending=_any_dirty()).first()
+    if row is None:
+        return None, Freshness(None, DirtyAgreement.objects.exists())
+    return row, Freshness(row.computed_at, row.pending)
+
+
+def category_names() -> dict[str, str]:
+    """Category code -> name, from the newest catalogue version that has the code (one query)."""
+    names: dict[str, str] = {}
+    for code, name in RiskCategory.objects.order_by("code", "-catalogue__published_at", "-catalogue_id").values_list(
+        "code", "name"
+    ):
+        names.setdefault(code, name)
+    return names
+
+
+def display_bands() -> dict[int, Band]:
+    """Bands by rank for aggregates that span catalogue versions: the newest published catalogue's."""
+    newest = (
+        Band.objects.filter(catalogue__status=CatalogueStatus.PUBLISHED)
+        .order_by("-catalogue__published_at", "-catalogue_id")
+        .values_list("catalogue_id", flat=True)
+        .first()
+    )
+    return {band.rank: band for band in Band.objects.filter(catalogue_id=newest)} if newest else {}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    n: int
+    score: Decimal | None
+    score_low: Decimal | None
+    score_high: Decimal | None
+    band_counts: tuple[int, ...]
+
+
+_LIVE = {
+    ScoreLevel.PARTNER: (PartnerScore, "partner_id"),
+    ScoreLevel.CATEGORY: (CategoryScore, "category_code"),
+    ScoreLevel.PORTFOLIO: (PortfolioScore, "id"),
+}
+
+
+def score_trend(*, level: str, key: str, start: dt.date, end: dt.date) -> list[TrendPoint]:
+    """One point per day from ``start`` to ``end`` for a partner (key: its id), a category (its code)
+    or the portfolio (key ``"portfolio"``). Days between snapshots carry the last value forward;
+    today, if in range, shows the live stored value (two queries)."""
+    rows = list(ScoreSnapshot.objects.filter(level=level, key=key, day__lte=end).order_by("day"))
+    today = timezone.localdate()
+    live = None
+    if start <= today <= end:
+        model, field = _LIVE[ScoreLevel(level)]
+        row = model.objects.filter(**{field: PortfolioScore.SINGLETON_ID if level == ScoreLevel.PORTFOLIO else key})
+        live = row.first()
+        live = live.tally if live is not None else scoring.Tally()
+    points, current, index = [], scoring.Tally(), 0
+    day = start
+    while day <= end:
+        while index < len(rows) and rows[index].day <= day:
+            current = rows[index].tally
+            index += 1
+        tally = live if (live is not None and day == today) else current
+        points.append(TrendPoint(day, tally.n, tally.score, tally.score_low, tally.score_high, tally.band_counts))
+        day += dt.timedelta(days=1)
+    return points

@@ -1,0 +1,318 @@
+"""SQL shared by the full recompute, written once for PostgreSQL and SQLite.
+
+Only a few constructs differ between the two (``Dialect``): picking the latest approved
+assessment per agreement (``DISTINCT ON`` against a window function), ``GREATEST`` against
+multi-argument ``MAX``, and temporary tables. All arithmetic is on integers, so both databases
+produce the same numbers as ``assessments.scoring``. Every query is run with a parameter list
+(possibly empty), so a literal ``%`` is written ``%%``.
+"""
+
+# SQL here is assembled from model table names and constants only; values are always parameters.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell
+
+from .. import scoring
+from ..choices import AgreementStatus, AssessmentStatus
+from ..models import (
+    Agreement,
+    AgreementScore,
+    Assessment,
+    CategoryScore,
+    DirtyAgreement,
+    PartnerCategoryScore,
+    PartnerScore,
+    PortfolioScore,
+    Rating,
+    ScoreSnapshot,
+)
+from .rules import CatalogueRules
+
+P = scoring.FINGERPRINT_MODULUS
+# Category codes are written into SQL as literals: only codes catalogue validation allows.
+CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9_]*")
+RANKS = range(1, scoring.MAX_BAND_RANK + 1)
+BAND_COLUMNS = ", ".join(f"band_{k}" for k in RANKS)
+TALLY_COLUMNS = f"n, score_sum_c, score_low_sum_c, score_high_sum_c, inherent_sum_c, {BAND_COLUMNS}, fingerprint"
+TALLY_COLUMN_LIST = [c.strip() for c in TALLY_COLUMNS.split(",")]
+
+
+class T:
+    """Table names, read from the models."""
+
+    agreement = Agreement._meta.db_table
+    agreement_partners = Agreement.partners.through._meta.db_table
+    assessment = Assessment._meta.db_table
+    rating = Rating._meta.db_table
+    cell = MatrixCell._meta.db_table
+    band = Band._meta.db_table
+    agreement_score = AgreementScore._meta.db_table
+    partner_score = PartnerScore._meta.db_table
+    partner_category_score = PartnerCategoryScore._meta.db_table
+    category_score = CategoryScore._meta.db_table
+    portfolio_score = PortfolioScore._meta.db_table
+    snapshot = ScoreSnapshot._meta.db_table
+    dirty = DirtyAgreement._meta.db_table
+
+
+def mix(expr: str) -> str:
+    """SQL for ``scoring._mix(expr)``; ``expr`` must be a non-negative integer expression."""
+    x = f"(CAST({expr} AS BIGINT) %% {P})"
+    return f"(({x} * {x} %% {P}) * {scoring._MIX_MULTIPLIER} + {x} + 1) %% {P}"
+
+
+def band_count_sums(rank_column: str, prefix: str | None = "band_") -> str:
+    """``SUM(CASE WHEN rank = k ...)`` for every band rank, aliased ``<prefix><k>`` unless prefix is None."""
+    return ", ".join(
+        f"SUM(CASE WHEN {rank_column} = {k} THEN 1 ELSE 0 END)" + (f" AS {prefix}{k}" if prefix else "")
+        for k in RANKS
+    )
+
+
+class Dialect:
+    def __init__(self, connection):
+        self.vendor = connection.vendor
+        if self.vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"Score aggregation supports PostgreSQL and SQLite, not {self.vendor}.")
+
+    @property
+    def postgres(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def greatest(self, *args: str) -> str:
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(args)})"
+
+    def least(self, *args: str) -> str:
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(args)})"
+
+    def latest_approved(self, rules: Mapping[int, CatalogueRules]) -> str:
+        """``(assessment_id, agreement_id, catalogue_id, grid)`` of each agreement's latest approved
+        assessment, latest by ``approved_at`` then id (as ``agreement_last_approved_assessment``);
+        ``grid`` is its catalogue's matrix as data (``scoring.Matrix.grid``)."""
+        approved = AssessmentStatus.APPROVED.value
+        grids = " ".join(f"WHEN {int(cid)} THEN '{r.matrix.grid()}'" for cid, r in sorted(rules.items()))
+        grid = f"CASE s.catalogue_id {grids} END" if grids else "CAST(NULL AS VARCHAR(64))"
+        if self.postgres:
+            return (
+                f"SELECT DISTINCT ON (s.agreement_id) s.id AS assessment_id, s.agreement_id, s.catalogue_id, "
+                f"{grid} AS grid FROM {T.assessment} s WHERE s.status = '{approved}' "
+                f"ORDER BY s.agreement_id, s.approved_at DESC, s.id DESC"
+            )
+        return (
+            f"SELECT assessment_id, agreement_id, catalogue_id, grid FROM ("
+            f"SELECT s.id AS assessment_id, s.agreement_id, s.catalogue_id, {grid} AS grid, ROW_NUMBER() OVER ("
+            f"PARTITION BY s.agreement_id ORDER BY s.approved_at DESC, s.id DESC) AS position "
+            f"FROM {T.assessment} s WHERE s.status = '{approved}') ranked WHERE position = 1"
+        )
+
+    def create_temp(self, name: str, select: str) -> str:
+        # PostgreSQL drops it at commit anyway; both drop it explicitly when done (see drop_temp).
+        return f"CREATE TEMPORARY TABLE {name} AS {select}"
+
+    def drop_temp(self, name: str) -> str:
+        return f"DROP TABLE IF EXISTS {'pg_temp.' if self.postgres else 'temp.'}{name}"
+
+    # --- Stage 1: the current ratings ------------------------------------------------------------
+
+    def current_ratings(self, widening: Mapping[str, int], rules: Mapping[int, CatalogueRules]) -> str:
+        """One row per complete rating of each agreement's latest approved assessment, scored.
+
+        Columns: agreement_id, assessment_id, catalogue_id, active, rating_id, category_code,
+        weight (hundredths), inherent, residual, residual_low, residual_high (scores 1..25),
+        rank, rank_low, rank_high, h1 (rating hash), h2 (weighted rating hash).
+
+        Band ranks are read from the matrix grid with SUBSTR rather than joined from the cell
+        table: three joins on (catalogue, likelihood, impact) mislead the planner badly.
+        """
+        cases = " ".join(f"WHEN '{conf}' THEN {int(levels)}" for conf, levels in sorted(widening.items()))
+        w = f"(CASE r.confidence {cases} ELSE 0 END)" if cases else "0"
+        lo_l = self.greatest(f"r.residual_likelihood - {w}", str(SCALE_MIN))
+        lo_i = self.greatest(f"r.residual_impact - {w}", str(SCALE_MIN))
+        hi_l = self.least(f"r.residual_likelihood + {w}", str(SCALE_MAX))
+        hi_i = self.least(f"r.residual_impact + {w}", str(SCALE_MAX))
+        size = SCALE_MAX - SCALE_MIN + 1
+
+        def rank(likelihood: str, impact: str) -> str:
+            position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
+            return f"CAST(SUBSTR(l.grid, {position}, 1) AS INTEGER)"
+
+        active = AgreementStatus.ACTIVE.value
+        inner = f"""
+            SELECT l.agreement_id, l.assessment_id, l.catalogue_id,
+                   (a.status = '{active}') AS active,
+                   r.id AS rating_id, c.code AS category_code, c.weight,
+                   r.inherent_likelihood * r.inherent_impact AS inherent,
+                   r.residual_likelihood * r.residual_impact AS residual,
+                   ({lo_l}) * ({lo_i}) AS residual_low,
+                   ({hi_l}) * ({hi_i}) AS residual_high,
+                   {rank("r.residual_likelihood", "r.residual_impact")} AS rank,
+                   {rank(lo_l, lo_i)} AS rank_low,
+                   {rank(hi_l, hi_i)} AS rank_high,
+                   CAST({mix("r.id")} AS INTEGER) AS h1
+            FROM latest l
+            JOIN {T.agreement} a ON a.id = l.agreement_id
+            JOIN {T.rating} r ON r.assessment_id = l.assessment_id
+            JOIN ({self._categories(rules)}) c ON c.id = r.category_id
+            WHERE r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL
+              AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL
+        """
+        return f"""
+            WITH latest AS ({self.latest_approved(rules)})
+            SELECT x.*, CAST({mix("x.h1 + x.weight")} AS INTEGER) AS h2 FROM ({inner}) x
+        """
+
+    @staticmethod
+    def _categories(rules: Mapping[int, CatalogueRules]) -> str:
+        """The categories in use as literal rows ``(id, code, weight)``, the weight in hundredths: the
+        data the rules were read with, and no decimal arithmetic per rating."""
+        rows = [
+            f"SELECT {int(cid)} AS id, '{code}' AS code, {int(weight)} AS weight"
+            for r in rules.values() for cid, (code, weight) in sorted(r.categories.items())
+            if CODE_PATTERN.fullmatch(code)
+        ]
+        return " UNION ALL ".join(rows) or "SELECT 0 AS id, '' AS code, 0 AS weight"
+
+    # --- Stage 2: agreements ---------------------------------------------------------------------
+
+    @staticmethod
+    def _rule_ranks(rules: Mapping[int, CatalogueRules]) -> list[int]:
+        return sorted({rule.band_rank for r in rules.values() for rule in r.rollup.rules})
+
+    def _rollup_band(self, rules: Mapping[int, CatalogueRules], wsum: str, worst: str, variant: str) -> str:
+        """The roll-up band of one agreement row ``g``, as ``scoring.Rollup.band`` computes it, with
+        each catalogue's method, thresholds and count rules written in as data. ``variant`` is ""
+        for the residual band, "l" or "h" for the ends of its confidence range."""
+
+        def count_at_or_above(rank: int) -> str:
+            if not variant:  # the stored band counts
+                return "(" + " + ".join(f"g.b{k}" for k in RANKS if k >= rank) + ")"
+            return f"g.{variant}ge{rank}"
+
+        branches = []
+        for cid, r in sorted(rules.items()):
+            if r.rollup.method == scoring.WEIGHTED_MEAN:
+                tests = " ".join(
+                    f"WHEN {int(low)} * g.weight_total <= g.{wsum} THEN {int(rank)}"
+                    for rank, low in sorted(r.matrix.thresholds, reverse=True)
+                )
+                expr = f"CASE {tests} ELSE {int(r.matrix.thresholds[0][0])} END"
+            elif not r.rollup.rules:
+                expr = f"g.{worst}"
+            else:
+                raises = [
+                    f"CASE WHEN {count_at_or_above(rule.band_rank)} >= {int(rule.min_count)} "
+                    f"THEN {int(rule.to_rank)} ELSE 0 END"
+                    for rule in r.rollup.rules
+                ]
+                expr = self.greatest(f"g.{worst}", *raises)
+            branches.append(f"WHEN {int(cid)} THEN {expr}")
+        return f"CASE g.catalogue_id {' '.join(branches)} END" if branches else "0"
+
+    def agreements_from(self, source: str, rules: Mapping[int, CatalogueRules]) -> str:
+        """Agreement scores (the columns of ``AGREEMENT_COLUMNS`` but ``computed_at``) from the current
+        ratings ``source`` (a table name or a parenthesised query)."""
+        # Count rules on the ends of the range need "ratings at or above rank k" for their ranks only.
+        at_or_above = "".join(
+            f" SUM(CASE WHEN {column} >= {k} THEN 1 ELSE 0 END) AS {variant}ge{k},"
+            for k in self._rule_ranks(rules) for variant, column in (("l", "rank_low"), ("h", "rank_high"))
+        )
+        inner = f"""
+            SELECT agreement_id, assessment_id, catalogue_id, active,
+                   COUNT(*) AS n_ratings, SUM(weight) AS weight_total,
+                   SUM(weight * residual) AS residual_wsum, SUM(weight * residual_low) AS residual_wsum_low,
+                   SUM(weight * residual_high) AS residual_wsum_high, SUM(weight * inherent) AS inherent_wsum,
+                   MAX(rank) AS worst, MAX(rank_low) AS worst_low, MAX(rank_high) AS worst_high,
+                   {band_count_sums("rank", "b")},{at_or_above}
+                   CAST(SUM(h2) %% {P} AS BIGINT) AS fingerprint
+            FROM {source} cur GROUP BY agreement_id, assessment_id, catalogue_id, active
+        """
+
+        def centi(column: str) -> str:
+            return f"(200 * g.{column} + g.weight_total) / (2 * g.weight_total)"
+
+        return f"""
+            SELECT g.agreement_id, g.assessment_id, g.catalogue_id, g.active AS is_active, g.n_ratings,
+                   g.weight_total, g.residual_wsum, g.residual_wsum_low, g.residual_wsum_high, g.inherent_wsum,
+                   {centi("residual_wsum")} AS score_c, {centi("residual_wsum_low")} AS score_low_c,
+                   {centi("residual_wsum_high")} AS score_high_c, {centi("inherent_wsum")} AS inherent_score_c,
+                   {self._rollup_band(rules, "residual_wsum", "worst", "")} AS band_rank,
+                   {self._rollup_band(rules, "residual_wsum_low", "worst_low", "l")} AS band_rank_low,
+                   {self._rollup_band(rules, "residual_wsum_high", "worst_high", "h")} AS band_rank_high,
+                   {", ".join(f"g.b{k} AS band_{k}" for k in RANKS)}, g.fingerprint
+            FROM ({inner}) g
+        """
+
+    # --- Stage 3: tallies ------------------------------------------------------------------------
+
+    @staticmethod
+    def tally_of_agreements(*, zero_if_empty: bool = False) -> str:
+        """Tally columns (``TALLY_COLUMNS`` order) over agreement scores ``s``, each agreement once."""
+        expressions = [
+            "COUNT(*)", "SUM(s.score_c)", "SUM(s.score_low_c)", "SUM(s.score_high_c)", "SUM(s.inherent_score_c)",
+            *(f"SUM(CASE WHEN s.band_rank = {k} THEN 1 ELSE 0 END)" for k in RANKS),
+            f"CAST(SUM(s.fingerprint) %% {P} AS BIGINT)",
+        ]
+        if zero_if_empty:  # an aggregate without GROUP BY over no rows gives NULL sums
+            expressions = [f"COALESCE({e}, 0)" for e in expressions]
+        return ", ".join(expressions)
+
+    def partner_categories_from(self, source: str) -> str:
+        """Per (partner, category code, primary) tallies of the active current ratings in ``source``.
+
+        An agreement's ratings count once for each of its partners; ``is_primary`` marks the rows
+        of its first partner (or of no partner), so summing only those counts each rating once:
+        that is the category level, without a second pass over the ratings.
+        """
+        first = (
+            f"SELECT agreement_id, MIN(partner_id) AS partner_id FROM {T.agreement_partners} GROUP BY agreement_id"
+        )
+        return f"""
+            SELECT ap.partner_id, c.category_code,
+                   CASE WHEN ap.partner_id IS NULL OR ap.partner_id = f.partner_id THEN 1 ELSE 0 END AS is_primary,
+                   {self.tally_of_ratings()}
+            FROM {source} c
+            LEFT JOIN {T.agreement_partners} ap ON ap.agreement_id = c.agreement_id
+            LEFT JOIN ({first}) f ON f.agreement_id = c.agreement_id
+            WHERE c.active
+            GROUP BY ap.partner_id, c.category_code,
+                     CASE WHEN ap.partner_id IS NULL OR ap.partner_id = f.partner_id THEN 1 ELSE 0 END
+        """
+
+    @staticmethod
+    def tally_of_ratings() -> str:
+        """Tally columns (``TALLY_COLUMNS`` names) over current ratings ``c``, each rating once."""
+        return f"""COUNT(*) AS n, 100 * SUM(c.residual) AS score_sum_c, 100 * SUM(c.residual_low) AS score_low_sum_c,
+                   100 * SUM(c.residual_high) AS score_high_sum_c, 100 * SUM(c.inherent) AS inherent_sum_c,
+                   {band_count_sums("c.rank")}, CAST(SUM(c.h1) %% {P} AS BIGINT) AS fingerprint"""
+
+    @staticmethod
+    def tally_sums(source: str = "t") -> str:
+        """Tally columns summing tallies (rows of ``source`` with ``TALLY_COLUMNS``)."""
+        sums = ", ".join(f"SUM({source}.{c})" for c in TALLY_COLUMN_LIST if c != "fingerprint")
+        return f"{sums}, CAST(SUM({source}.fingerprint) %% {P} AS BIGINT)"
+
+
+def lock_scores(cursor, db_now) -> None:
+    """Create the portfolio row if missing and lock it until the transaction ends.
+
+    Every recompute takes this lock first, so recomputes apply one after another and never
+    deadlock on partner or category rows. (On SQLite the write itself serialises writers.)
+    """
+    zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
+    cursor.execute(
+        f"INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at) VALUES ({PortfolioScore.SINGLETON_ID}, "
+        f"{zeros}, %s) ON CONFLICT (id) DO UPDATE SET id = excluded.id",
+        [db_now],
+    )
+
+
+AGREEMENT_COLUMNS = (
+    "agreement_id, assessment_id, catalogue_id, is_active, n_ratings, weight_total, residual_wsum, "
+    "residual_wsum_low, residual_wsum_high, inherent_wsum, score_c, score_low_c, score_high_c, inherent_score_c, "
+    f"band_rank, band_rank_low, band_rank_high, {BAND_COLUMNS}, fingerprint, computed_at"
+)

@@ -1,0 +1,265 @@
+"""Stored scores: derived data, recomputed from the ratings by ``assessments.aggregation``.
+
+Nothing here is edited by hand. Every row can be rebuilt by a full recompute; the integer sums
+are what incremental updates add to and subtract from (see ``assessments.scoring.Tally``).
+All scores are stored in hundredths of a point ("centi-scores", 100..2500) and are shown as
+means rounded half up to two places.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.urls import reverse
+
+from catalogue.models import RiskCatalogue
+
+from .. import scoring
+from .assessment import Assessment
+from .portfolio import Agreement, Partner
+
+
+class BandCounts(models.Model):
+    """One count per band rank (1 = least severe); ``scoring.MAX_BAND_RANK`` columns.
+
+    Counts (and ``n`` below) are signed columns on purpose: incremental updates upsert deltas, and
+    PostgreSQL checks a CHECK constraint against the proposed row of ``INSERT ... ON CONFLICT``
+    before it turns into an update. They are never negative in a consistent state (tests check).
+    """
+
+    band_1 = models.IntegerField(default=0)
+    band_2 = models.IntegerField(default=0)
+    band_3 = models.IntegerField(default=0)
+    band_4 = models.IntegerField(default=0)
+    band_5 = models.IntegerField(default=0)
+    band_6 = models.IntegerField(default=0)
+
+    BAND_FIELDS = tuple(f"band_{rank}" for rank in range(1, scoring.MAX_BAND_RANK + 1))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def band_counts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in self.BAND_FIELDS)
+
+    @property
+    def worst_band_rank(self) -> int | None:
+        return scoring.worst_rank(self.band_counts)
+
+
+class ScoreTally(BandCounts):
+    """The exact sums behind a partner, category or portfolio score (``scoring.Tally``)."""
+
+    n = models.IntegerField(help_text="Agreements (partner, portfolio) or ratings (category) counted.")
+    score_sum_c = models.BigIntegerField(help_text="Sum of residual centi-scores.")
+    score_low_sum_c = models.BigIntegerField()
+    score_high_sum_c = models.BigIntegerField()
+    inherent_sum_c = models.BigIntegerField()
+    fingerprint = models.BigIntegerField(help_text="Order-independent hash of the inputs counted.")
+    computed_at = models.DateTimeField()
+
+    TALLY_FIELDS = ("n", "score_sum_c", "score_low_sum_c", "score_high_sum_c", "inherent_sum_c")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def tally(self) -> scoring.Tally:
+        return scoring.Tally(
+            n=self.n,
+            score_sum_c=self.score_sum_c,
+            score_low_sum_c=self.score_low_sum_c,
+            score_high_sum_c=self.score_high_sum_c,
+            inherent_sum_c=self.inherent_sum_c,
+            band_counts=self.band_counts,
+            fingerprint=self.fingerprint,
+        )
+
+    @property
+    def score(self) -> Decimal | None:
+        """Mean residual score, 1.00..25.00."""
+        return scoring.mean_score(self.score_sum_c, self.n)
+
+    @property
+    def score_low(self) -> Decimal | None:
+        return scoring.mean_score(self.score_low_sum_c, self.n)
+
+    @property
+    def score_high(self) -> Decimal | None:
+        return scoring.mean_score(self.score_high_sum_c, self.n)
+
+    @property
+    def inherent_score(self) -> Decimal | None:
+        return scoring.mean_score(self.inherent_sum_c, self.n)
+
+
+class AgreementScore(BandCounts):
+    """An agreement's score from its latest approved assessment (any agreement status).
+
+    ``band_*`` count its categories per residual band. ``is_active`` records whether the agreement
+    was active when computed: only then does it count towards partners, categories and the portfolio.
+    """
+
+    agreement = models.OneToOneField(Agreement, on_delete=models.CASCADE, primary_key=True, related_name="score")
+    # Derived rows, rewritten in bulk: no foreign-key checks or indexes beyond the primary key
+    # (tens of thousands of checks per full recompute). Deleting a source row cascades in Django.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    catalogue = models.ForeignKey(
+        RiskCatalogue, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    is_active = models.BooleanField()
+    n_ratings = models.PositiveIntegerField()
+    weight_total = models.BigIntegerField(help_text="Sum of category weights, in hundredths.")
+    residual_wsum = models.BigIntegerField(help_text="Sum of weight x residual score.")
+    residual_wsum_low = models.BigIntegerField()
+    residual_wsum_high = models.BigIntegerField()
+    inherent_wsum = models.BigIntegerField()
+    score_c = models.PositiveIntegerField(help_text="Weighted mean residual score, in hundredths.")
+    score_low_c = models.PositiveIntegerField()
+    score_high_c = models.PositiveIntegerField()
+    inherent_score_c = models.PositiveIntegerField()
+    band_rank = models.PositiveSmallIntegerField(help_text="Band from the catalogue's roll-up method.")
+    band_rank_low = models.PositiveSmallIntegerField()
+    band_rank_high = models.PositiveSmallIntegerField()
+    fingerprint = models.BigIntegerField(help_text="Order-independent hash of the ratings and weights used.")
+    computed_at = models.DateTimeField()
+
+    RESULT_FIELDS = (
+        "n_ratings", "weight_total", "residual_wsum", "residual_wsum_low", "residual_wsum_high", "inherent_wsum",
+        "score_c", "score_low_c", "score_high_c", "inherent_score_c", "band_rank", "band_rank_low",
+        "band_rank_high", "fingerprint",
+    )
+
+    def __str__(self) -> str:
+        return f"Score of agreement {self.agreement_id}: {self.score}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scores:agreement", args=[self.agreement_id])
+
+    @property
+    def score(self) -> Decimal:
+        return scoring.centi_to_decimal(self.score_c)
+
+    @property
+    def score_low(self) -> Decimal:
+        return scoring.centi_to_decimal(self.score_low_c)
+
+    @property
+    def score_high(self) -> Decimal:
+        return scoring.centi_to_decimal(self.score_high_c)
+
+    @property
+    def inherent_score(self) -> Decimal:
+        return scoring.centi_to_decimal(self.inherent_score_c)
+
+    @property
+    def result(self) -> scoring.AgreementResult:
+        return scoring.AgreementResult(
+            **{name: getattr(self, name) for name in self.RESULT_FIELDS},
+            band_counts=self.band_counts,
+            worst_rank=self.worst_band_rank,
+        )
+
+
+class PartnerScore(ScoreTally):
+    """A partner's score over its active agreements, each counted once by its latest approved assessment."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True, related_name="score")
+
+    def __str__(self) -> str:
+        return f"Score of partner {self.partner_id}: {self.score}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scores:partner", args=[self.partner_id])
+
+
+class PartnerCategoryScore(ScoreTally):
+    """One partner's ratings in one category (by code) across its active agreements."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="category_scores", db_index=False  # the unique key covers it
+    )
+    category_code = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "category_code"], name="partnercategoryscore_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Score of partner {self.partner_id} in {self.category_code}: {self.score}"
+
+
+class CategoryScore(ScoreTally):
+    """A category (by code, across catalogue versions) over the current ratings of active agreements."""
+
+    category_code = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return f"Score of {self.category_code}: {self.score}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scores:category", args=[self.category_code])
+
+
+class PortfolioScore(ScoreTally):
+    """The whole portfolio of active agreements: ``band_*`` is its distribution by agreement band.
+
+    A single row (id 1). Recomputes lock it first, so they apply one after another.
+    """
+
+    SINGLETON_ID = 1
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID)
+
+    def __str__(self) -> str:
+        return f"Portfolio score: {self.score}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scores:portfolio")
+
+
+class ScoreLevel(models.TextChoices):
+    PARTNER = "partner", "Partner"
+    CATEGORY = "category", "Category"
+    PORTFOLIO = "portfolio", "Portfolio"
+
+
+class ScoreSnapshot(ScoreTally):
+    """A daily time series stored as changes: a row for a day only when the tally changed.
+
+    The value on any day is the latest row on or before it; a row with ``n = 0`` means the key
+    stopped counting anything. Written by the full recompute (nightly), idempotently per day.
+    """
+
+    day = models.DateField()
+    level = models.CharField(max_length=16, choices=ScoreLevel.choices)
+    key = models.CharField(max_length=64, help_text="Partner id, category code, or 'portfolio'.")
+
+    class Meta:
+        ordering = ["level", "key", "day"]
+        constraints = [models.UniqueConstraint(fields=["day", "level", "key"], name="scoresnapshot_unique_day_key")]
+        indexes = [models.Index(fields=["level", "key", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.key} on {self.day}: {self.score}"
+
+
+class DirtyAgreement(models.Model):
+    """An agreement whose aggregates await a recompute (the dirty flag the sweeper reads).
+
+    Marking bumps ``generation``; a recompute clears the mark only if the generation it read is
+    still current, so a change made while it ran is never lost.
+    """
+
+    agreement = models.OneToOneField(Agreement, on_delete=models.CASCADE, primary_key=True, related_name="dirty")
+    generation = models.PositiveBigIntegerField(default=1)
+    marked_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["marked_at"]
+
+    def __str__(self) -> str:
+        return f"Agreement {self.agreement_id} dirty since {self.marked_at} ({self.reason})"

@@ -1,0 +1,66 @@
+""""Explain a score" pages: how each stored score was made, and how fresh it is.
+
+Who may see what: an agreement's score, whoever may see the agreement (404 otherwise); a
+partner's, whoever may see one of its agreements (404 otherwise); category and portfolio
+scores, anyone with a role (404 without one). Aggregates count every team's agreements, but
+only the agreements the viewer may see are listed; the others are counted.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from riskboard.permissions import Action, grants_for
+
+from .aggregation import explain
+from .aggregation.selectors import agreements_visible
+from .models import Partner
+
+
+def _require_some_role(user) -> None:
+    grants = grants_for(user)
+    if Action.VIEW not in grants.everywhere and not grants.team_ids(Action.VIEW):
+        raise Http404("No scores to show.")
+
+
+@login_required
+def agreement_score(request, pk: int):
+    agreement = get_object_or_404(agreements_visible(user=request.user).select_related("owner_team"), pk=pk)
+    explanation = explain.agreement_explain(agreement=agreement)
+    return render(request, "scores/agreement.html", {
+        "agreement": agreement, "explanation": explanation, "freshness": explanation.freshness,
+        "partners": agreement.partners.filter(agreements__in=agreements_visible(user=request.user)).distinct(),
+    })
+
+
+@login_required
+def partner_score(request, pk: int):
+    visible = Partner.objects.filter(agreements__in=agreements_visible(user=request.user)).distinct()
+    partner = get_object_or_404(visible, pk=pk)
+    explanation = explain.partner_explain(partner=partner, user=request.user)
+    return render(request, "scores/partner.html", {
+        "partner": partner, "explanation": explanation, "freshness": explanation.freshness,
+    })
+
+
+@login_required
+def category_score(request, code: str):
+    _require_some_role(request.user)
+    explanation = explain.category_explain(code=code, user=request.user)
+    if explanation.tally.n == 0 and not explain.category_known(code):
+        raise Http404("No such category.")
+    return render(request, "scores/category.html", {
+        "code": code, "explanation": explanation, "freshness": explanation.freshness,
+    })
+
+
+@login_required
+def portfolio_score(request):
+    _require_some_role(request.user)
+    explanation = explain.portfolio_explain()
+    return render(request, "scores/portfolio.html", {"explanation": explanation, "freshness": explanation.freshness})
+
+
+__all__ = ["agreement_score", "category_score", "partner_score", "portfolio_score"]

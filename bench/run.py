@@ -1,0 +1,340 @@
+"""Benchmark of score aggregation: ``make bench``.
+
+Uses the PostgreSQL database named by ``DATABASE_URL``; ``AGREEMENTS`` (default 20000, with 5
+assessments of history each) sizes the portfolio, generated with ``generate_portfolio`` when the
+database holds fewer agreements. Prints the figures and writes ``bench/results.json``.
+
+What is measured (medians of repeated runs unless said otherwise):
+
+- ``full_recompute_s``: ``scores_full_recompute()`` (after one warm-up run, reported as
+  ``full_recompute_cold_s``).
+- ``sql_floor_s``: one SELECT computing the partner x category tallies from the latest approved
+  ratings: the same current-rating expression the full recompute uses (DISTINCT ON, the matrix
+  grid), one join to the partners and one GROUP BY, fetched to this process; same session
+  settings (work_mem) as the full recompute.
+- ``python_loop_s``: ``scores_compute_in_python()``, the ORM ``values_list`` loop over every
+  rating of approved assessments calling ``assessments.scoring``.
+- ``incremental_*``: one approval's ``agreements_recompute`` (time, statements), and the
+  differences between 50 random approvals applied incrementally and a full recompute from
+  scratch. These run inside a transaction that is rolled back, leaving the data as it was.
+- ``worker_peak_rss_mb``: peak resident memory of a ``manage.py recompute_scores --full`` process.
+- ``approval_to_visible_p95_ms``: real approvals (``assessment_approve``) through a Celery
+  worker and Redis (``RISKBOARD_BENCH_BROKER_URL``, default redis://127.0.0.1:6379/14): time from
+  the commit to the agreement's score showing the new assessment. These approvals are committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskboard.settings.base")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+BROKER = os.environ.get("RISKBOARD_BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+os.environ["CELERY_BROKER_URL"] = BROKER  # approvals publish to the worker started below
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from assessments import aggregation, services  # noqa: E402
+from assessments.aggregation.reference import (  # noqa: E402
+    scores_compute_in_python,
+    scores_differences,
+    scores_stored,
+)
+from assessments.aggregation.rules import catalogue_rules, confidence_widening  # noqa: E402
+from assessments.aggregation.sql import Dialect, T  # noqa: E402
+from assessments.choices import AgreementStatus, AssessmentStatus, Role  # noqa: E402
+from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402
+
+RESULTS = REPO / "bench" / "results.json"
+HISTORY = 5
+TARGETS = {
+    "full_to_floor_ratio": ("<=", 1.5),
+    "incremental_to_full_ratio": ("<=", 0.01),
+    "incremental_mismatches": ("==", 0),
+    "worker_peak_rss_mb": ("<=", 300),
+}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    return time.perf_counter() - started, value
+
+
+def median_time(function, runs: int) -> float:
+    return statistics.median(timed(function)[0] for _ in range(runs))
+
+
+# --- Portfolio --------------------------------------------------------------------------------
+
+
+def ensure_portfolio(agreements: int) -> None:
+    call_command("migrate", verbosity=0)
+    have = Agreement.objects.count()
+    if have < agreements:
+        say(f"Generating {agreements - have} agreements x {HISTORY} assessments (this takes minutes)...")
+        call_command("generate_portfolio", agreements=agreements - have, history=HISTORY, seed=agreements)
+    elif have > agreements:
+        say(f"Note: the database holds {have} agreements (AGREEMENTS={agreements}); measuring all of them.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
+
+
+# --- Measurements -------------------------------------------------------------------------------
+
+
+def floor_sql() -> str:
+    dialect = Dialect(connection)
+    catalogue_ids = Assessment.objects.filter(status=AssessmentStatus.APPROVED).values_list(
+        "catalogue_id", flat=True).distinct()
+    rules = catalogue_rules(catalogue_ids=catalogue_ids)
+    current = dialect.current_ratings(confidence_widening(), rules)
+    return (
+        f"SELECT ap.partner_id, c.category_code, {dialect.tally_of_ratings()} FROM ({current}) c "
+        f"JOIN {T.agreement_partners} ap ON ap.agreement_id = c.agreement_id WHERE c.active "
+        f"GROUP BY ap.partner_id, c.category_code"
+    )
+
+
+def run_floor(sql: str) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RISKBOARD_SCORES_WORK_MEM])
+        cursor.execute(sql, [])
+        return len(cursor.fetchall())
+
+
+def peak_rss_of_full_recompute() -> float:
+    """Peak RSS (MB) of a separate process running the full recompute, as a worker would."""
+    child = subprocess.Popen(  # noqa: S603
+        [sys.executable, str(REPO / "manage.py"), "recompute_scores", "--full", "--verbosity", "0"],
+        cwd=REPO, env=os.environ.copy(),
+    )
+    peak = 0
+    process = psutil.Process(child.pid)
+    while child.poll() is None:
+        try:
+            peak = max(peak, process.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.005)
+    if child.wait() != 0:
+        raise RuntimeError("recompute_scores --full failed")
+    import resource
+
+    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+    return peak / 2**20
+
+
+def new_approved_assessment(agreement_id: int, rng: random.Random) -> int:
+    """An approved reassessment written straight to the tables: the previous ratings, some changed."""
+    previous = Assessment.objects.filter(agreement_id=agreement_id, status=AssessmentStatus.APPROVED).order_by(
+        "-approved_at", "-id").first()
+    now = timezone.now()
+    assessment = Assessment.objects.create(
+        agreement_id=agreement_id, catalogue_id=previous.catalogue_id, status=AssessmentStatus.APPROVED,
+        as_of=now.date(), approved_at=now, submitted_at=now, previous=previous,
+    )
+    ratings = []
+    for old in Rating.objects.filter(assessment=previous):
+        il, ii = rng.randint(1, 5), rng.randint(1, 5)
+        ratings.append(Rating(
+            assessment=assessment, category_id=old.category_id, inherent_likelihood=il, inherent_impact=ii,
+            residual_likelihood=rng.randint(1, il), residual_impact=rng.randint(1, ii), confidence=old.confidence,
+        ))
+    Rating.objects.bulk_create(ratings)
+    return assessment.pk
+
+
+class Rollback(Exception):
+    pass
+
+
+def measure_incremental(full_seconds: float, rng: random.Random) -> dict:
+    """Incremental recomputes of approvals and their equivalence to a full recompute; rolled back."""
+    out = {}
+    active = list(AgreementScore.objects.filter(is_active=True).values_list("agreement_id", flat=True))
+    try:
+        with transaction.atomic():
+            times, statements = [], []
+            for agreement_id in rng.sample(active, 20):
+                new_approved_assessment(agreement_id, rng)
+                aggregation.agreements_mark_dirty(agreement_ids=[agreement_id], reason="bench")
+                with CaptureQueriesContext(connection) as queries:
+                    seconds, _ = timed(aggregation.agreements_recompute, agreement_ids=[agreement_id])
+                times.append(seconds)
+                statements.append(len(queries.captured_queries))
+            out["incremental_s"] = statistics.median(times)
+            out["incremental_to_full_ratio"] = out["incremental_s"] / full_seconds
+            out["incremental_statements"] = max(statements)
+
+            everything = list(Agreement.objects.values_list("id", flat=True))
+            for agreement_id in rng.sample(everything, 50):
+                if rng.random() < 0.2:  # a status change now and then
+                    Agreement.objects.filter(pk=agreement_id).update(status=rng.choice(list(AgreementStatus)))
+                elif Assessment.objects.filter(agreement_id=agreement_id, status=AssessmentStatus.APPROVED).exists():
+                    new_approved_assessment(agreement_id, rng)
+                aggregation.agreements_recompute(agreement_ids=[agreement_id])
+            incremental = scores_stored()
+            with connection.cursor() as cursor:
+                for table in (T.agreement_score, T.partner_score, T.partner_category_score, T.category_score,
+                              T.portfolio_score):
+                    cursor.execute(f"DELETE FROM {table}", [])
+            aggregation.scores_full_recompute()
+            differences = scores_differences(scores_stored(), incremental)
+            out["incremental_mismatches"] = len(differences)
+            for line in differences[:5]:
+                say(f"  mismatch: {line}")
+            raise Rollback
+    except Rollback:
+        pass
+    return out
+
+
+def start_worker(logfile: Path) -> subprocess.Popen:
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "riskboard", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", f"--logfile={logfile}"],
+        cwd=REPO, env={**os.environ, "CELERY_BROKER_URL": BROKER}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if logfile.exists() and "ready." in logfile.read_text(errors="replace"):
+            return worker
+        if worker.poll() is not None:
+            break
+        time.sleep(0.1)
+    worker.kill()
+    raise RuntimeError(f"The Celery worker did not start; see {logfile}")
+
+
+def bench_users():
+    from django.contrib.auth import get_user_model
+
+    users = []
+    for username in ("bench-author", "bench-reviewer"):
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        Membership.objects.get_or_create(user=user, team=None, role=Role.ADMINISTRATOR)
+        users.append(user)
+    return users
+
+
+def measure_approval_to_visible(rng: random.Random, approvals: int = 25) -> dict:
+    author, reviewer = bench_users()
+    logfile = REPO / "bench" / "worker.log"
+    logfile.unlink(missing_ok=True)
+    worker = start_worker(logfile)
+    latencies = []
+    try:
+        candidates = list(
+            AgreementScore.objects.filter(is_active=True).exclude(
+                agreement__assessments__status__in=[AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED,
+                                                    AssessmentStatus.RETURNED]
+            ).values_list("agreement_id", flat=True)
+        )
+        for agreement_id in rng.sample(candidates, approvals):
+            agreement = Agreement.objects.get(pk=agreement_id)
+            draft = services.assessment_start(agreement=agreement, actor=author)
+            submitted = services.assessment_submit(assessment=draft, actor=author)
+            committed: list[float] = []
+            with transaction.atomic():
+                transaction.on_commit(lambda done=committed: done.append(time.perf_counter()))  # before publishing
+                approved = services.assessment_approve(assessment=submitted, actor=reviewer)
+            deadline = time.monotonic() + 30
+            while not AgreementScore.objects.filter(agreement_id=agreement_id, assessment_id=approved.pk).exists():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Approval of agreement {agreement_id} not visible after 30 s; see {logfile}")
+                time.sleep(0.002)
+            latencies.append((time.perf_counter() - committed[0]) * 1000)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    latencies.sort()
+    return {
+        "approval_to_visible_p50_ms": statistics.median(latencies),
+        "approval_to_visible_p95_ms": latencies[max(0, round(0.95 * len(latencies)) - 1)],
+        "approvals_measured": len(latencies),
+    }
+
+
+def main() -> int:
+    if connection.vendor != "postgresql":
+        say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
+        return 2
+    agreements = int(os.environ.get("AGREEMENTS", "20000"))
+    rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
+    ensure_portfolio(agreements)
+    results: dict = {
+        "database": connection.settings_dict["NAME"],
+        "agreements": Agreement.objects.count(),
+        "ratings": Rating.objects.count(),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+    }
+    say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
+
+    cold, _ = timed(aggregation.scores_full_recompute)
+    results["full_recompute_cold_s"] = cold
+    results["full_recompute_s"] = median_time(aggregation.scores_full_recompute, 3)
+    sql = floor_sql()
+    run_floor(sql)  # warm-up
+    results["sql_floor_s"] = median_time(lambda: run_floor(sql), 3)
+    results["full_to_floor_ratio"] = results["full_recompute_s"] / results["sql_floor_s"]
+    say(f"Full recompute {results['full_recompute_s']:.2f} s, SQL floor {results['sql_floor_s']:.2f} s.")
+
+    results["python_loop_s"], reference = timed(scores_compute_in_python)
+    differences = scores_differences(reference, scores_stored())
+    results["python_vs_sql_differences"] = len(differences)
+    del reference
+    say(f"Python loop {results['python_loop_s']:.2f} s ({len(differences)} differences from the SQL result).")
+
+    results["worker_peak_rss_mb"] = peak_rss_of_full_recompute()
+    results.update(measure_incremental(results["full_recompute_s"], rng))
+    say(f"Incremental {results['incremental_s'] * 1000:.1f} ms, {results['incremental_statements']} statements, "
+        f"{results['incremental_mismatches']} mismatches.")
+    results.update(measure_approval_to_visible(rng))
+
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    say("")
+    say(f"{'key':<30} {'value':>12}  target")
+    for key, value in results.items():
+        shown = f"{value:,.4f}" if isinstance(value, float) else str(value)
+        target = TARGETS.get(key)
+        verdict = ""
+        if target:
+            op, limit = target
+            ok = value <= limit if op == "<=" else value == limit
+            verdict = f"{op} {limit}  {'ok' if ok else 'MISSED'}"
+        say(f"{key:<30} {shown:>12}  {verdict}")
+    say(f"\nWritten to {RESULTS.relative_to(REPO)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""Set-based aggregation against the pure scoring module, and incremental against full recompute.
+
+These run on SQLite by default and on PostgreSQL in CI: both paths must agree on both.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from assessments import aggregation, scoring
+from assessments.aggregation.reference import (
+    scores_compute_in_python,
+    scores_differences,
+    scores_stored,
+)
+from assessments.choices import AgreementStatus, AssessmentStatus
+from assessments.models import (
+    AgreementScore,
+    Assessment,
+    CategoryScore,
+    DirtyAgreement,
+    PartnerCategoryScore,
+    PartnerScore,
+    PortfolioScore,
+    ScoreSnapshot,
+)
+from catalogue.choices import RollupMethod
+from tests.factories import AgreementFactory, CatalogueFactory, RatingFactory
+
+from .conftest import approve_new_assessment, build_portfolio
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_scores_equal_reference():
+    differences = scores_differences(scores_compute_in_python(), scores_stored())
+    assert differences == [], "\n".join(differences[:20])
+
+
+def test_full_recompute_equals_the_pure_python_module(portfolio):
+    result = aggregation.scores_full_recompute()
+
+    assert_scores_equal_reference()
+    assert result.rows["agreements"] == AgreementScore.objects.count() > 20
+    assert PartnerScore.objects.exists() and CategoryScore.objects.exists() and PartnerCategoryScore.objects.exists()
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_full_recompute_equals_python_on_other_portfolios(seed):
+    build_portfolio(seed=seed, agreements=25)
+    aggregation.scores_full_recompute()
+    assert_scores_equal_reference()
+
+
+def test_full_recompute_of_an_empty_portfolio():
+    aggregation.scores_full_recompute()
+
+    assert AgreementScore.objects.count() == 0
+    portfolio = PortfolioScore.objects.get()
+    assert portfolio.n == 0 and portfolio.score is None
+    assert_scores_equal_reference()
+
+
+def test_full_recompute_twice_gives_the_same_rows(portfolio):
+    aggregation.scores_full_recompute()
+    first = scores_stored()
+    aggregation.scores_full_recompute()
+    assert scores_differences(first, scores_stored()) == []
+
+
+def test_hand_computed_agreement_partner_category_and_portfolio():
+    catalogue = CatalogueFactory(contents__categories=2)
+    first, second = catalogue.categories.order_by("display_order")
+    first.weight, second.weight = Decimal("3.00"), Decimal("1.00")
+    first.save(), second.save()
+    agreement = AgreementFactory(status=AgreementStatus.ACTIVE)
+    assessment = Assessment.objects.create(agreement=agreement, catalogue=catalogue, status=AssessmentStatus.APPROVED,
+                                           as_of=dt.date(2025, 1, 1), approved_at=timezone.now())
+    # 4x4 = 16 (High) with weight 3; 1x2 = 2 (Low) with weight 1, low confidence: range 1..6.
+    RatingFactory(assessment=assessment, category=first, residual_likelihood=4, residual_impact=4,
+                  inherent_likelihood=5, inherent_impact=5, confidence="high")
+    RatingFactory(assessment=assessment, category=second, residual_likelihood=1, residual_impact=2,
+                  inherent_likelihood=2, inherent_impact=2, confidence="low")
+
+    aggregation.scores_full_recompute()
+
+    score = AgreementScore.objects.get(agreement=agreement)
+    assert score.score == Decimal("12.50")  # (3 x 16 + 1 x 2) / 4
+    assert score.score_low == Decimal("12.25")  # (3 x 16 + 1 x 1) / 4
+    assert score.score_high == Decimal("13.50")  # (3 x 16 + 1 x 6) / 4
+    assert score.inherent_score == Decimal("19.75")  # (3 x 25 + 1 x 4) / 4
+    assert score.band_counts[:4] == (1, 0, 1, 0)
+    assert score.worst_band_rank == 3
+    assert score.band_rank == 3  # weighted mean 12.5 is in High (10..19)
+    partner = PartnerScore.objects.get(partner=agreement.partners.get())
+    assert partner.n == 1 and partner.score == Decimal("12.50") and partner.band_counts[2] == 1
+    assert CategoryScore.objects.get(category_code=first.code).score == Decimal("16.00")
+    assert CategoryScore.objects.get(category_code=second.code).score_high == Decimal("6.00")
+    assert PortfolioScore.objects.get().band_counts[:4] == (0, 0, 1, 0)
+
+
+def test_only_active_agreements_count_towards_partners_categories_and_portfolio(portfolio):
+    aggregation.scores_full_recompute()
+
+    inactive = AgreementScore.objects.filter(is_active=False)
+    assert inactive.exists()  # still scored, for the agreement's own page
+    active = AgreementScore.objects.filter(is_active=True)
+    assert PortfolioScore.objects.get().n == active.count()
+    assert set(active.values_list("agreement__status", flat=True)) == {AgreementStatus.ACTIVE}
+
+
+def _random_changes(rng, agreements, count):
+    for _ in range(count):
+        agreement = rng.choice(agreements)
+        if rng.random() < 0.75 or not Assessment.objects.filter(agreement=agreement).exists():
+            catalogue = Assessment.objects.filter(agreement=agreement).first()
+            approve_new_assessment(agreement=agreement, rng=rng, catalogue=catalogue.catalogue if catalogue else None)
+        else:
+            agreement.status = rng.choice(list(AgreementStatus))
+            agreement.save(update_fields=["status"])
+        yield agreement.pk
+
+
+def test_incremental_recompute_after_random_changes_equals_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    rng = random.Random(7)
+    with_assessments = [a for a in portfolio.agreements if Assessment.objects.filter(agreement=a).exists()]
+
+    for agreement_id in _random_changes(rng, with_assessments, 30):
+        aggregation.agreements_recompute(agreement_ids=[agreement_id])
+
+    incremental = scores_stored()
+    aggregation.scores_full_recompute()
+    differences = scores_differences(scores_stored(), incremental)
+    assert differences == [], "\n".join(differences[:20])
+    assert_scores_equal_reference()
+
+
+def test_incremental_batch_equals_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    rng = random.Random(8)
+    with_assessments = [a for a in portfolio.agreements if Assessment.objects.filter(agreement=a).exists()]
+    changed = list(_random_changes(rng, with_assessments, 15))
+
+    aggregation.agreements_recompute(agreement_ids=changed)
+
+    assert_scores_equal_reference()
+
+
+def test_incremental_from_nothing_builds_the_same_scores_as_full(portfolio):
+    aggregation.agreements_recompute(agreement_ids=[a.pk for a in portfolio.agreements])
+
+    assert_scores_equal_reference()
+
+
+def test_incremental_recompute_is_idempotent(portfolio):
+    aggregation.scores_full_recompute()
+    agreement = next(a for a in portfolio.agreements if Assessment.objects.filter(agreement=a).exists())
+    approve_new_assessment(agreement=agreement, rng=random.Random(1))
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    once = scores_stored()
+
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+
+    assert scores_differences(once, scores_stored()) == []
+
+
+def test_tallies_are_never_negative_and_empty_rows_are_removed(portfolio):
+    aggregation.scores_full_recompute()
+    for agreement in portfolio.agreements:  # everything stops counting
+        agreement.status = AgreementStatus.SUSPENDED
+        agreement.save(update_fields=["status"])
+    aggregation.agreements_recompute(agreement_ids=[a.pk for a in portfolio.agreements])
+
+    assert not PartnerScore.objects.exists()
+    assert not CategoryScore.objects.exists()
+    assert not PartnerCategoryScore.objects.exists()
+    assert PortfolioScore.objects.get().tally == scoring.Tally()
+
+
+def test_incremental_statement_count_does_not_grow_with_the_portfolio(django_assert_max_num_queries):
+    counts = []
+    for seed, size in ((11, 10), (12, 60)):
+        build_portfolio(seed=seed, agreements=size)
+        aggregation.scores_full_recompute()
+        agreement = Assessment.objects.filter(status=AssessmentStatus.APPROVED).order_by("-id").first().agreement
+        approve_new_assessment(agreement=agreement, rng=random.Random(seed))
+        with django_assert_max_num_queries(25) as captured:
+            aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_incremental_path_uses_the_same_rollup_as_full_for_every_method():
+    for method, params in ((RollupMethod.WORST_CASE, {}), (RollupMethod.COUNT_RULE, {}),
+                           (RollupMethod.WEIGHTED_MEAN, {})):
+        catalogue = CatalogueFactory(rollup_method=method, rollup_params=params)
+        agreement = AgreementFactory()
+        approve_new_assessment(agreement=agreement, rng=random.Random(3), catalogue=catalogue)
+        aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    incremental = scores_stored()
+    aggregation.scores_full_recompute()
+    assert scores_differences(scores_stored(), incremental) == []
+
+
+# --- Dirty marks ------------------------------------------------------------------------------
+
+
+def test_marks_are_cleared_by_the_recompute_that_covers_them(portfolio):
+    ids = [a.pk for a in portfolio.agreements[:5]]
+    aggregation.agreements_mark_dirty(agreement_ids=ids, reason="test")
+    aggregation.agreements_mark_dirty(agreement_ids=ids[:2], reason="again")
+    assert DirtyAgreement.objects.get(agreement_id=ids[0]).generation == 2
+
+    aggregation.agreements_recompute(agreement_ids=ids[:3])
+    assert sorted(DirtyAgreement.objects.values_list("agreement_id", flat=True)) == sorted(ids[3:])
+
+    aggregation.scores_full_recompute()
+    assert not DirtyAgreement.objects.exists()
+
+
+def test_sweep_recomputes_dirty_agreements_in_batches(portfolio):
+    aggregation.scores_full_recompute()
+    rng = random.Random(5)
+    changed = list(_random_changes(rng, [a for a in portfolio.agreements
+                                         if Assessment.objects.filter(agreement=a).exists()], 12))
+    aggregation.agreements_mark_dirty(agreement_ids=changed, reason="test")
+
+    result = aggregation.scores_sweep(batch_size=4, full_threshold=1000)
+
+    assert not result.full and result.batches >= 2 and result.remaining == 0
+    assert_scores_equal_reference()
+
+
+def test_sweep_runs_a_full_recompute_when_much_is_dirty(portfolio):
+    aggregation.agreements_mark_dirty(agreement_ids=[a.pk for a in portfolio.agreements], reason="test")
+
+    result = aggregation.scores_sweep(full_threshold=5)
+
+    assert result.full and result.remaining == 0
+    assert_scores_equal_reference()
+
+
+def test_catalogue_weights_change_marks_and_recomputes_its_agreements(portfolio):
+    aggregation.scores_full_recompute()
+    catalogue = portfolio.catalogues[0]
+    category = catalogue.categories.first()
+    category.weight = Decimal("9.50")
+    category.save(update_fields=["weight"])
+
+    marked = aggregation.catalogue_mark_dirty(catalogue_id=catalogue.pk)
+    assert marked == Assessment.objects.filter(catalogue=catalogue, status="approved").values("agreement").distinct()\
+        .count()
+    aggregation.scores_sweep(full_threshold=1000)
+
+    assert_scores_equal_reference()
+
+
+# --- Snapshots ----------------------------------------------------------------------------------
+
+
+def test_snapshots_store_only_changes_per_day(portfolio):
+    day1, day2, day3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+    aggregation.scores_full_recompute(today=day1)
+    first_day = ScoreSnapshot.objects.filter(day=day1)
+    partners = PartnerScore.objects.count()
+    assert first_day.filter(level="partner").count() == partners
+    assert first_day.filter(level="portfolio").count() == 1
+
+    aggregation.scores_full_recompute(today=day2)  # nothing changed
+    assert not ScoreSnapshot.objects.filter(day=day2).exists()
+
+    active = AgreementScore.objects.filter(is_active=True).select_related("agreement").first().agreement
+    approve_new_assessment(agreement=active, rng=random.Random(9))
+    aggregation.scores_full_recompute(today=day3)
+    aggregation.scores_full_recompute(today=day3)  # idempotent within a day
+    changed = ScoreSnapshot.objects.filter(day=day3)
+    assert changed.filter(level="portfolio").count() == 1
+    assert set(changed.filter(level="partner").values_list("key", flat=True)) == {
+        str(p) for p in active.partners.values_list("pk", flat=True)
+    }
+    portfolio_now = PortfolioScore.objects.get()
+    assert changed.get(level="portfolio").tally == portfolio_now.tally
+
+
+def test_snapshot_records_a_zero_row_when_a_key_stops_counting(portfolio):
+    aggregation.scores_full_recompute(today=dt.date(2026, 3, 1))
+    partner_score = PartnerScore.objects.first()
+    for agreement in partner_score.partner.agreements.all():
+        agreement.status = AgreementStatus.TERMINATED
+        agreement.save(update_fields=["status"])
+
+    aggregation.scores_full_recompute(today=dt.date(2026, 3, 2))
+
+    zero = ScoreSnapshot.objects.get(day=dt.date(2026, 3, 2), level="partner", key=str(partner_score.partner_id))
+    assert zero.n == 0
+
+
+def test_sql_runs_on_this_database():
+    assert connection.vendor in ("sqlite", "postgresql")
+
+
+# --- Reads with freshness ---------------------------------------------------------------------
+
+
+def test_trend_carries_values_forward_and_ends_with_the_live_value(portfolio):
+    from assessments.aggregation.selectors import score_trend
+
+    day1, day3 = dt.date(2026, 3, 1), dt.date(2026, 3, 3)
+    aggregation.scores_full_recompute(today=day1)
+    first = PortfolioScore.objects.get().tally
+    active = AgreementScore.objects.filter(is_active=True).first().agreement
+    approve_new_assessment(agreement=active, rng=random.Random(11))
+    aggregation.scores_full_recompute(today=day3)
+    third = PortfolioScore.objects.get().tally
+    assert first != third
+
+    points = score_trend(level="portfolio", key="portfolio", start=dt.date(2026, 2, 28), end=day3)
+
+    assert [p.day for p in points] == [dt.date(2026, 2, 28), day1, dt.date(2026, 3, 2), day3]
+    assert points[0].n == 0 and points[0].score is None  # before the first snapshot
+    assert points[1].score == points[2].score == first.score  # carried forward
+    assert points[3].score == third.score
+
+
+def test_trend_of_today_is_the_live_stored_value(portfolio):
+    from assessments.aggregation.selectors import score_trend
+
+    aggregation.scores_full_recompute(today=timezone.localdate() - dt.timedelta(days=1))
+    partner = PartnerScore.objects.first()
+    today = timezone.localdate()
+
+    points = score_trend(level="partner", key=str(partner.partner_id), start=today - dt.timedelta(days=1), end=today)
+
+    assert [p.score for p in points] == [partner.score, partner.score]
+
+
+def test_selectors_say_when_scores_were_computed_and_whether_one_is_pending(world):
+    from assessments.aggregation import selectors
+
+    agreement = world.agreement()
+    world.approved(agreement)  # marks dirty; the on-commit recompute does not run in this test
+    assert selectors.portfolio_score_read()[1] == selectors.Freshness(None, True)
+
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    score, freshness = selectors.agreement_score_read(agreement=agreement)
+    assert freshness.computed_at == score.computed_at and not freshness.pending
+    _row, freshness = selectors.portfolio_score_read()
+    assert freshness.computed_at is not None and not freshness.pending
+
+    aggregation.agreements_mark_dirty(agreement_ids=[agreement.pk], reason="test")
+    assert selectors.agreement_score_read(agreement=agreement)[1].pending
+    assert selectors.partner_scores().get().pending
+    assert all(c.pending for c in selectors.category_scores())
+    assert [s.pending for s in selectors.agreement_scores(user=world.analyst)] == [True]
+    assert list(selectors.agreement_scores(user=world.other_analyst)) == []
