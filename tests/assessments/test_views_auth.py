@@ -65,6 +65,8 @@ def test_the_navigation_names_the_role_and_offers_what_it_may_do(client, world, 
     html = client.get(reverse("assessments:agreement-list")).content.decode()
     assert f'<span class="role-badge">{label}</span>' in html
     assert ("?assessment=submitted" in html) is review_link
+    # Portfolio scores are for every role; a user with no role has nothing to score.
+    assert (f'href="{reverse("scores:portfolio")}"' in html) is (persona != "nobody")
     assert f'action="{reverse("logout")}"' in html  # sign out is a form (POST), not a link
 
 
