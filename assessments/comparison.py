@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-LEVEL_FIELDS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+from .rules import LEVEL_FIELDS
+
 RATING_FIELDS = (*LEVEL_FIELDS, "safeguards", "safeguards_other", "rationale", "evidence", "confidence")
 EMPTY_RATING: Mapping[str, object] = {
     **dict.fromkeys(LEVEL_FIELDS),

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from catalogue.models import RiskCatalogue
 
+from . import aggregation
 from .choices import (
     OPEN_STATUSES,
     AgreementKind,
@@ -604,7 +605,8 @@ def _assessments_ensure(
 
 
 def demo_seed(*, catalogue: RiskCatalogue, password: str, seed: int = DEMO_SEED) -> dict[str, int]:
-    """Create whatever part of the demo data is missing and set the demo users' password.
+    """Create whatever part of the demo data is missing, set the demo users' password, and
+    recompute every stored score.
 
     Natural keys make it idempotent: team slug, username, partner name, agreement reference and
     (agreement, as_of) for assessments. Returns the number of rows created, by kind.
@@ -616,6 +618,9 @@ def demo_seed(*, catalogue: RiskCatalogue, password: str, seed: int = DEMO_SEED)
         team_ids, user_ids = _people_ensure(created, password)
         agreement_ids = _agreements_ensure(created, plans, team_ids)
         _assessments_ensure(created, plans, agreement_ids, user_ids, catalogue, category_ids, safeguard_ids)
+    # The history bypassed the services, so no recompute was queued: score everything now, in this
+    # process, so that the pages show scores at once. Rerunnable: a second seed rewrites the same rows.
+    aggregation.scores_full_recompute()
     return created
 
 

@@ -16,18 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalogue.choices import CatalogueStatus
-from catalogue.models import RiskCatalogue
-from riskboard.permissions import Action, require
+from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCatalogue
+from riskboard.permissions import Action, can, require
 
-from . import hooks
+from . import hooks, rules
 from .choices import EDITABLE_STATUSES, OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from .models import Agreement, Assessment, AssessmentTransition, Rating
-from .selectors import (
-    agreement_last_approved_assessment,
-    agreement_open_assessment,
-    assessment_missing_categories,
-    assessment_next_review_date,
-)
+from .selectors import agreement_current_assessments, assessment_missing_categories, assessment_next_review_date
 
 
 class AssessmentConflict(Exception):
@@ -113,9 +108,9 @@ def assessment_start(
     by category code, so a reassessment on a newer catalogue version keeps what still applies.
     """
     require(actor, Action.EDIT, agreement.owner_team_id)
-    if agreement_open_assessment(agreement=agreement) is not None:
+    previous, open_assessment = agreement_current_assessments(agreement=agreement)
+    if open_assessment is not None:
         raise ValidationError("This agreement already has an open assessment; finish or review that one first.")
-    previous = agreement_last_approved_assessment(agreement=agreement)
     if catalogue is None:
         if previous is not None and previous.catalogue.status == CatalogueStatus.PUBLISHED:
             catalogue = previous.catalogue
@@ -145,48 +140,66 @@ def assessment_start(
     return assessment
 
 
+# What a RatingInput sets on its Rating, besides the safeguards.
+_RATING_VALUES = (*rules.LEVEL_FIELDS, "safeguards_other", "rationale", "evidence", "confidence")
+
+
+def _ratings_set_safeguards(*, wanted: dict[int, set[int]], existing_ids: list[int]) -> None:
+    """Make each rating's safeguards exactly ``wanted[rating_id]``, in three statements at most.
+
+    Only ``existing_ids`` can have links already; rows that stay are left alone (as ``set()`` does),
+    so the audit trail records only what changed.
+    """
+    through = Rating.safeguards.through
+    kept: dict[int, set[int]] = {rating_id: set() for rating_id in wanted}
+    stale = []
+    if existing_ids:
+        links = through.objects.filter(rating_id__in=existing_ids).values_list("pk", "rating_id", "safeguard_id")
+        for pk, rating_id, safeguard_id in links:
+            if safeguard_id in wanted[rating_id]:
+                kept[rating_id].add(safeguard_id)
+            else:
+                stale.append(pk)
+    if stale:
+        through.objects.filter(pk__in=stale).delete()
+    through.objects.bulk_create(
+        through(rating_id=rating_id, safeguard_id=safeguard_id)
+        for rating_id, safeguard_ids in wanted.items()
+        for safeguard_id in sorted(safeguard_ids - kept[rating_id])
+    )
+
+
 def _copy_ratings(*, source: Assessment, target: Assessment) -> None:
     """Copy ``source``'s ratings into ``target`` by category code (and safeguard code)."""
     categories = {c.code: c for c in target.catalogue.categories.all()}
     safeguards = {s.code: s for s in target.catalogue.safeguards.all()}
+    copies: list[tuple[Rating, set[int]]] = []
     for old in source.ratings.select_related("category").prefetch_related("safeguards"):
         category = categories.get(old.category.code)
         if category is None:
             continue
-        new = Rating.objects.create(
-            assessment=target,
-            category=category,
-            inherent_likelihood=old.inherent_likelihood,
-            inherent_impact=old.inherent_impact,
-            residual_likelihood=old.residual_likelihood,
-            residual_impact=old.residual_impact,
-            safeguards_other=old.safeguards_other,
-            rationale=old.rationale,
-            evidence=old.evidence,
-            confidence=old.confidence,
-        )
-        new.safeguards.set([safeguards[s.code] for s in old.safeguards.all() if s.code in safeguards])
+        rating = Rating(assessment=target, category=category, **{name: getattr(old, name) for name in _RATING_VALUES})
+        copies.append((rating, {safeguards[s.code].pk for s in old.safeguards.all() if s.code in safeguards}))
+    Rating.objects.bulk_create([rating for rating, _ in copies])
+    _ratings_set_safeguards(wanted={rating.pk: wanted for rating, wanted in copies}, existing_ids=[])
 
 
 def rating_input_errors(*, item: RatingInput, allowed_safeguard_ids: set[int]) -> dict[str, list[str]]:
-    """Field errors for one category's input (empty when valid). Levels are 1 to 5 or empty."""
+    """Field errors for one category's input (empty when valid).
+
+    Levels are ``SCALE_MIN`` to ``SCALE_MAX`` (1 to 5) or empty.
+    """
     errors: dict[str, list[str]] = {}
-    for name in Rating.LEVEL_FIELDS:
-        value = getattr(item, name)
-        if value is not None and not (1 <= value <= 5):
-            errors.setdefault(name, []).append("Choose a level from 1 to 5.")
+    levels = rules.levels_of(item)
+    for name, value in levels.items():
+        if value is not None and not (SCALE_MIN <= value <= SCALE_MAX):
+            errors.setdefault(name, []).append(f"Choose a level from {SCALE_MIN} to {SCALE_MAX}.")
     if item.confidence not in Confidence.values:
         errors.setdefault("confidence", []).append("Choose low, medium or high.")
     unknown = set(item.safeguard_ids) - allowed_safeguard_ids
     if unknown:
         errors.setdefault("safeguards", []).append("Choose safeguards from this category's library.")
-    probe = Rating(
-        inherent_likelihood=item.inherent_likelihood,
-        inherent_impact=item.inherent_impact,
-        residual_likelihood=item.residual_likelihood,
-        residual_impact=item.residual_impact,
-    )
-    if probe.residual_exceeds_inherent and not item.rationale.strip():
+    if rules.residual_exceeds_inherent(levels) and not item.rationale.strip():
         errors.setdefault("rationale", []).append(
             "The residual rating is above the inherent rating: explain why in the rationale."
         )
@@ -218,13 +231,24 @@ def assessment_save_ratings(
         raise RatingsInvalid(all_errors)
 
     _bump_version(assessment, expected_version=expected_version, statuses=EDITABLE_STATUSES)
+    # In bulk, so that saving a whole form costs the same few statements whatever its size.
     existing = {r.category_id: r for r in Rating.objects.filter(assessment=assessment)}
+    now = timezone.now()
+    saved: list[tuple[Rating, RatingInput]] = []
     for item in ratings:
         rating = existing.get(item.category_id) or Rating(assessment=assessment, category_id=item.category_id)
-        for name in (*Rating.LEVEL_FIELDS, "safeguards_other", "rationale", "evidence", "confidence"):
+        for name in _RATING_VALUES:
             setattr(rating, name, getattr(item, name))
-        rating.save()
-        rating.safeguards.set(item.safeguard_ids)
+        rating.updated_at = now  # bulk_update does not apply auto_now
+        saved.append((rating, item))
+    updated = [rating for rating, _ in saved if rating.pk is not None]
+    # bulk_create sets the new rows' primary keys (PostgreSQL; SQLite 3.35+).
+    Rating.objects.bulk_create([rating for rating, _ in saved if rating.pk is None])
+    Rating.objects.bulk_update(updated, [*_RATING_VALUES, "updated_at"])
+    _ratings_set_safeguards(
+        wanted={rating.pk: set(item.safeguard_ids) for rating, item in saved},
+        existing_ids=[rating.pk for rating in updated],
+    )
     assessment.authors.add(actor)
     return assessment
 
@@ -246,10 +270,28 @@ def assessment_submit(*, assessment: Assessment, actor, expected_version: int | 
     return assessment
 
 
-def _require_reviewer(assessment: Assessment, actor) -> None:
-    require(actor, Action.REVIEW, assessment.agreement.owner_team_id)
-    if assessment.authors.filter(pk=actor.pk).exists():
-        raise PermissionDenied("You worked on this assessment; another manager must review it (four eyes).")
+FOUR_EYES_REFUSAL = "You worked on this assessment; another manager must review it (four eyes)."
+
+
+def assessment_is_author(*, assessment: Assessment, user) -> bool:
+    """Whether ``user`` worked on ``assessment``: from its authors if the caller prefetched them,
+    else one query."""
+    return any(author.pk == user.pk for author in assessment.authors.all())
+
+
+def assessment_can_review(*, assessment: Assessment, user) -> bool:
+    """Whether ``user`` may approve or return ``assessment``: a manager of its team who is not one
+    of its authors (four eyes). Its status is not checked here."""
+    return can(user, Action.REVIEW, assessment.agreement.owner_team_id) and not assessment_is_author(
+        assessment=assessment, user=user
+    )
+
+
+def assessment_require_reviewer(*, assessment: Assessment, user) -> None:
+    """``assessment_can_review``, raising ``PermissionDenied`` (a 403) with the reason when not."""
+    require(user, Action.REVIEW, assessment.agreement.owner_team_id)
+    if assessment_is_author(assessment=assessment, user=user):
+        raise PermissionDenied(FOUR_EYES_REFUSAL)
 
 
 @transaction.atomic
@@ -261,7 +303,7 @@ def assessment_approve(
     Sets the next review date from the worst residual band and settings.RISKBOARD_REVIEW_MONTHS,
     capped by the agreement's end date minus its notice period. Approved is final.
     """
-    _require_reviewer(assessment, actor)
+    assessment_require_reviewer(assessment=assessment, user=actor)
     _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
     now = timezone.now()
     Assessment.objects.filter(pk=assessment.pk).update(
@@ -285,7 +327,7 @@ def assessment_return(
     """Submitted -> returned to draft, with the reviewer's comment (required)."""
     if not comment or not comment.strip():
         raise ValidationError({"comment": ["Say what needs to change: a comment is required to return."]})
-    _require_reviewer(assessment, actor)
+    assessment_require_reviewer(assessment=assessment, user=actor)
     _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
     Assessment.objects.filter(pk=assessment.pk).update(
         status=AssessmentStatus.RETURNED, reviewer=actor, review_comment=comment.strip()

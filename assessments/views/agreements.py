@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.views.generic import ListView, TemplateView
 
 from riskboard.permissions import Action, can
 
 from .. import selectors
-from ..choices import AssessmentStatus
 from ..filtersets import AgreementFilterSet
-from .common import agreement_in_scope, assessment_rating_views
+from .common import assessment_rating_views
 
 
 class AgreementListView(ListView):
@@ -27,14 +27,11 @@ class AgreementListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        agreements = context["agreements"]
-        bands = selectors.bands_by_id(ids=[a.current_band_id for a in agreements])
-        for agreement in agreements:
-            agreement.current_band = bands.get(agreement.current_band_id)
         page = context["page_obj"]
         form = self.filterset.form
         context.update(
             filterset=self.filterset,
+            freshness=selectors.agreements_stored_scores(agreements=context["agreements"]),
             filter_form=form,
             filtered=any(form.data.get(name) for name in form.fields if name != "ordering"),
             ordering=self.request.GET.get("ordering", ""),
@@ -64,19 +61,22 @@ class AgreementDetailView(TemplateView):
     template_name = "assessments/agreement_detail.html"
 
     def get_context_data(self, **kwargs):
-        agreement = agreement_in_scope(self.request, kwargs["pk"])
-        history = list(selectors.agreement_history(agreement=agreement))
-        approved = [a for a in history if a.status == AssessmentStatus.APPROVED]
-        current = max(approved, key=lambda a: (a.approved_at, a.pk), default=None)
-        open_assessment = next((a for a in history if a.status != AssessmentStatus.APPROVED), None)
         user = self.request.user
+        # The list's row: which assessments are current and open, and the stored score, in one query.
+        agreement = get_object_or_404(selectors.agreement_list(user=user), pk=kwargs["pk"])
+        selectors.agreements_stored_scores(agreements=[agreement])
+        history = list(selectors.agreement_history(agreement=agreement))
+        by_id = {assessment.pk: assessment for assessment in history}
+        current = by_id.get(agreement.current_assessment_id)
         return super().get_context_data(
             agreement=agreement,
             partners=list(agreement.partners.all()),
             history=history,
             current=current,
             current_ratings=assessment_rating_views(assessment=current) if current else [],
-            open_assessment=open_assessment,
+            open_assessment=by_id.get(agreement.open_assessment_id),
+            stored=agreement.stored,
+            freshness=agreement.stored.freshness,
             can_edit=can(user, Action.EDIT, agreement.owner_team_id),
             can_review=can(user, Action.REVIEW, agreement.owner_team_id),
             **kwargs,

@@ -11,9 +11,9 @@ from catalogue.choices import Scale
 from catalogue.models import Band, RiskCategory, ScaleLevel
 from riskboard.permissions import Action
 
-from .. import selectors
+from .. import rules, selectors
 from ..choices import Confidence
-from ..comparison import LEVEL_FIELDS, RATING_FIELDS, changed_fields, rating_state
+from ..comparison import RATING_FIELDS, changed_fields, rating_state
 from ..forms import FIELD_LABELS
 from ..models import Agreement, Assessment, Rating
 
@@ -60,7 +60,7 @@ class RatingView:
 
     @property
     def complete(self) -> bool:
-        return all(self.state[name] is not None for name in LEVEL_FIELDS)
+        return rules.is_complete(self.state)
 
     @property
     def fields(self):
@@ -83,7 +83,7 @@ def rating_views(
     for category in categories:
         rating = by_category.get(category.pk)
         safeguards = sorted(rating.safeguards.all(), key=lambda s: s.name) if rating else []
-        values = {name: getattr(rating, name) if rating else None for name in LEVEL_FIELDS}
+        values = rules.levels_of(rating) if rating else dict.fromkeys(rules.LEVEL_FIELDS)
         state = rating_state(
             levels=values,
             safeguards=[s.code for s in safeguards],
@@ -94,7 +94,7 @@ def rating_views(
         )
         confidence = Confidence(rating.confidence).label if rating and rating.confidence else "Not stated"
         display = {
-            **{name: level_text(levels, name, values[name]) for name in LEVEL_FIELDS},
+            **{name: level_text(levels, name, values[name]) for name in rules.LEVEL_FIELDS},
             "safeguards": ", ".join(s.name for s in safeguards) or "None chosen",
             "safeguards_other": state["safeguards_other"] or "None",
             "rationale": state["rationale"] or "None given",

@@ -13,9 +13,9 @@ from django.views import View
 
 from riskboard.permissions import Action, require
 
-from .. import selectors, services
+from .. import rules, selectors, services
 from ..choices import EDITABLE_STATUSES, AssessmentStatus
-from ..comparison import LEVEL_FIELDS, UNKNOWN_BASE, three_way_merge
+from ..comparison import UNKNOWN_BASE, three_way_merge
 from ..forms import (
     FIELD_LABELS,
     AssessmentStartForm,
@@ -25,6 +25,7 @@ from ..forms import (
     snapshot_loads,
 )
 from ..models import Assessment
+from ..rules import LEVEL_FIELDS
 from .common import (
     agreement_in_scope,
     assessment_in_scope,
@@ -116,18 +117,12 @@ class Section:
 
     @property
     def rated(self) -> bool:
-        return all(self.levels[name] is not None for name in LEVEL_FIELDS)
+        return rules.is_complete(self.levels)
 
     @property
     def residual_above(self) -> bool:
         """A residual level above its inherent level (the rationale must then explain it)."""
-        levels = self.levels
-        return any(
-            levels[f"residual_{axis}"] is not None
-            and levels[f"inherent_{axis}"] is not None
-            and levels[f"residual_{axis}"] > levels[f"inherent_{axis}"]
-            for axis in ("likelihood", "impact")
-        )
+        return rules.residual_exceeds_inherent(self.levels)
 
     @property
     def levels(self) -> dict[str, int | None]:
@@ -281,7 +276,7 @@ class AssessmentEditView(View):
         """Each form with the levels it still lacks; adds an error next to each of those fields."""
         missing = []
         for form in forms:
-            names = [name for name in LEVEL_FIELDS if form.cleaned_data.get(name) is None]
+            names = rules.missing_levels(form.cleaned_data)
             for name in names:
                 message = f"Choose the {FIELD_LABELS[name].lower()} before submitting."
                 form.add_error(name, ValidationError(message, code=MISSING))

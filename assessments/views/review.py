@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,16 +18,11 @@ from .. import selectors, services
 from ..choices import EDITABLE_STATUSES, AssessmentStatus
 from ..forms import ApproveForm, ReturnForm
 from ..models import Assessment
-from ..scheduling import next_review_date
 from .common import assessment_in_scope, assessment_rating_views, compare_with_previous
 
 
 def _detail_url(assessment: Assessment) -> str:
     return reverse("assessments:assessment-detail", args=[assessment.pk])
-
-
-def _is_author(assessment: Assessment, user) -> bool:  # one query, for pages that do not list the authors
-    return assessment.authors.filter(pk=user.pk).exists()
 
 
 class AssessmentDetailView(TemplateView):
@@ -48,6 +43,7 @@ class AssessmentDetailView(TemplateView):
             before = assessment_rating_views(assessment=previous, catalogues=catalogues)
             changed = compare_with_previous(ratings, before)
         can_review = can(user, Action.REVIEW, team_id) and assessment.status == AssessmentStatus.SUBMITTED
+        prefetch_related_objects([assessment], "authors")  # listed here, and read by the four-eyes check
         authors = list(assessment.authors.all())
         return super().get_context_data(
             assessment=assessment,
@@ -61,7 +57,8 @@ class AssessmentDetailView(TemplateView):
             authors=authors,
             can_edit=can(user, Action.EDIT, team_id) and assessment.status in EDITABLE_STATUSES,
             can_review=can_review,
-            is_author=can_review and user in authors,
+            # Reviewing, the user is a manager of the team (checked on dispatch): only four eyes can stop them.
+            is_author=self.reviewing and not services.assessment_can_review(assessment=assessment, user=user),
             reviewing=self.reviewing,
             **kwargs,
         )
@@ -95,8 +92,7 @@ class DecisionView(View):
             messages.info(request, f"This assessment is {self.assessment.get_status_display().lower()}: "
                                    "it is not awaiting review.")
             return redirect(_detail_url(self.assessment))
-        if _is_author(self.assessment, request.user):
-            raise PermissionDenied("You worked on this assessment; another manager must review it (four eyes).")
+        services.assessment_require_reviewer(assessment=self.assessment, user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk):
@@ -143,16 +139,8 @@ class AssessmentApproveView(DecisionView):
     form_class = ApproveForm
 
     def extra_context(self):
-        worst = selectors.assessment_worst_residual_band(assessment=self.assessment)
-        agreement = self.assessment.agreement
         # What the service will set, shown before the manager commits to it.
-        due = next_review_date(
-            approved_on=timezone.localdate(),
-            worst_band_code=worst.code if worst else "",
-            months_by_band=settings.RISKBOARD_REVIEW_MONTHS,
-            agreement_end=agreement.end_date,
-            notice_period_days=agreement.notice_period_days,
-        )
+        worst, due = selectors.assessment_review_schedule(assessment=self.assessment, approved_on=timezone.localdate())
         return {"worst": worst, "next_review": due}
 
     def decide(self, data):

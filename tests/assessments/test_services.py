@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments import services
 from assessments.choices import AssessmentStatus, Role, TransitionAction
-from assessments.models import Rating
+from assessments.models import Assessment, Rating
 from assessments.services import AssessmentConflict, RatingInput
 from tests.factories import AgreementFactory, CatalogueFactory, MembershipFactory, TeamFactory
 
@@ -236,3 +236,63 @@ def test_next_review_date_is_capped_by_agreement_end_minus_notice(analyst, manag
     agreement = AgreementFactory(owner_team=team, end_date=dt.date(2026, 9, 30), notice_period_days=30)
     assessment = approved_assessment(agreement, analyst, manager, catalogue, inherent=(1, 1), residual=(1, 1))
     assert assessment.next_review_date == dt.date(2026, 8, 31)
+
+
+# --- Saving in bulk ------------------------------------------------------------------------------
+
+
+def _form_inputs(catalogue, *, level: int, safeguards) -> list[RatingInput]:
+    """One input per category, as the form sends them; ``safeguards(category)`` picks its safeguards."""
+    return [
+        RatingInput(category_id=c.id, inherent_likelihood=level, inherent_impact=level, residual_likelihood=level,
+                    residual_impact=level, safeguard_ids=safeguards(c), rationale=f"Level {level}")
+        for c in catalogue.categories.prefetch_related("safeguards")
+    ]
+
+
+def _as_loaded_by_the_form(assessment):
+    return Assessment.objects.select_related("agreement", "catalogue").get(pk=assessment.pk)
+
+
+def _save_queries(assessment, analyst, inputs) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assessment = _as_loaded_by_the_form(assessment)
+    with CaptureQueriesContext(connection) as captured:
+        services.assessment_save_ratings(assessment=assessment, actor=analyst, expected_version=assessment.version,
+                                         ratings=inputs)
+    return len(captured)
+
+
+def test_saving_a_ten_category_form_costs_a_fixed_number_of_queries(team, analyst, django_assert_max_num_queries):
+    ten = CatalogueFactory(name="Ten", contents__categories=10)
+    extra = ten.safeguards.create(code="SG_ALL", name="Shared safeguard")
+    extra.categories.set(ten.categories.all())
+    assessment = services.assessment_start(agreement=AgreementFactory(owner_team=team), actor=analyst, catalogue=ten)
+
+    created = _form_inputs(ten, level=2, safeguards=lambda c: [s.id for s in c.safeguards.all()])
+    assessment = _as_loaded_by_the_form(assessment)
+    # Savepoint and release included; 40 when each category was saved on its own.
+    with django_assert_max_num_queries(11):
+        services.assessment_save_ratings(assessment=assessment, actor=analyst, expected_version=assessment.version,
+                                         ratings=created)
+    kept_links = set(Rating.safeguards.through.objects.filter(safeguard=extra).values_list("pk", flat=True))
+    assert len(kept_links) == 10
+
+    # Every category changed: levels, and the shared safeguard kept while the other is dropped.
+    updated = _form_inputs(ten, level=1, safeguards=lambda c: [extra.id])
+    assessment = _as_loaded_by_the_form(assessment)
+    with django_assert_max_num_queries(11):  # 42 before
+        services.assessment_save_ratings(assessment=assessment, actor=analyst, expected_version=assessment.version,
+                                         ratings=updated)
+    ratings = list(assessment.ratings.prefetch_related("safeguards"))
+    assert len(ratings) == 10
+    assert {(r.inherent_likelihood, r.residual_impact, r.rationale) for r in ratings} == {(1, 1, "Level 1")}
+    assert all([s.code for s in r.safeguards.all()] == ["SG_ALL"] for r in ratings)
+    # Links that stay are left alone (the audit trail records only what changed).
+    assert set(Rating.safeguards.through.objects.values_list("pk", flat=True)) == kept_links
+
+    # The cost does not grow with the number of categories: one category costs the same as ten.
+    one = _form_inputs(ten, level=3, safeguards=lambda c: [])
+    assert _save_queries(assessment, analyst, one[:1]) == _save_queries(assessment, analyst, one)

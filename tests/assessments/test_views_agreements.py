@@ -1,11 +1,15 @@
 """The agreements list (search, filters, sorting, pages) and an agreement's page."""
 
 import re
+from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from assessments import aggregation
 from assessments.choices import AgreementStatus
+from assessments.models import AgreementScore, DirtyAgreement
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +23,14 @@ def references(response) -> list[str]:
 
 
 @pytest.fixture
-def listing(world):
-    """Agreements of both teams with distinct partners, statuses and current bands."""
+def listing(world, django_capture_on_commit_callbacks):
+    """Agreements of both teams with distinct partners, statuses and current bands, scored as the
+    workflow scores them: approval queues a recompute, run in-process once committed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return _listing(world)
+
+
+def _listing(world):
     norway, chile = PartnerFactory(name="Norwegian Signals Agency"), PartnerFactory(name="Chilean Navy")
     hidden = PartnerFactory(name="Hidden Partner Of Another Team")
     a = world.agreement(reference="AGR-A", title="Maritime awareness", partners=[norway])
@@ -48,13 +58,77 @@ def test_auditors_see_every_team(client, world, listing):
     assert references(client.get(LIST)) == ["AGR-A", "AGR-B", "AGR-C", "AGR-X"]
 
 
+def row(html: str, reference: str) -> str:
+    start = html.index(f">{reference}</a>")
+    return html[start:html.index("</tr>", start)]
+
+
 def test_each_row_shows_the_current_band_by_name_and_the_open_assessment(client, world, listing):
     client.force_login(world.analyst)
     html = client.get(LIST).content.decode()
-    row_a = html[html.index("AGR-A"):html.index("AGR-B")]
+    row_a = row(html, "AGR-A")
     assert 'data-band-code="CRITICAL"' in row_a and "Critical</span>" in row_a
-    row_c = html[html.index("AGR-C"):]
+    assert "score 25.00" in row_a and reverse("scores:agreement", args=[listing["a"].pk]) in row_a
+    row_c = row(html, "AGR-C")
     assert "Awaiting review" in row_c and "No approved assessment" in row_c
+    assert "data-pending" not in html
+
+
+def test_the_list_says_when_its_scores_were_computed(client, world, listing):
+    listed = AgreementScore.objects.filter(agreement__in=[listing["a"], listing["b"]])
+    computed = min(listed.values_list("computed_at", flat=True))  # every score shown is at least that fresh
+    client.force_login(world.analyst)
+    html = client.get(LIST).content.decode()
+    freshness = re.search(r"<p class=\"freshness meta\" data-freshness>(.*?)</p>", html, re.S).group(1)
+    assert f'datetime="{computed.isoformat()}"' in freshness
+    assert "pending" not in freshness
+
+
+def test_the_current_band_is_the_stored_score_until_a_recompute_counts_a_new_approval(client, world, listing):
+    world.approved(listing["a"], residual=(1, 1))  # committed, but its recompute has not run yet
+    client.force_login(world.analyst)
+    html = client.get(LIST).content.decode()
+    row_a = row(html, "AGR-A")
+    assert 'data-band-code="CRITICAL"' in row_a and "data-pending" in row_a  # the stored band, said to be stale
+    assert "data-pending" not in row(html, "AGR-B")
+    assert "a recompute is pending" in html
+    assert references(client.get(LIST, {"band": "CRITICAL"})) == ["AGR-A"]  # filters use the stored band too
+
+    aggregation.agreements_recompute(agreement_ids=[listing["a"].pk])
+    html = client.get(LIST).content.decode()
+    assert 'data-band-code="LOW"' in row(html, "AGR-A") and "data-pending" not in html
+    assert references(client.get(LIST, {"band": "LOW"})) == ["AGR-A", "AGR-B"]
+
+
+def test_the_current_band_is_the_worst_residual_band_not_the_weighted_mean(client, world,
+                                                                          django_capture_on_commit_callbacks):
+    from assessments import services
+
+    agreement = world.agreement(reference="AGR-ONE-BAD")
+    draft = world.draft(agreement)
+    inputs = world.inputs(draft, inherent=(5, 5), residual=(1, 1))
+    inputs[0].residual_likelihood = inputs[0].residual_impact = 5  # one Critical category, two Low
+    services.assessment_save_ratings(assessment=draft, actor=world.analyst, expected_version=draft.version,
+                                     ratings=inputs)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assessment_approve(assessment=services.assessment_submit(assessment=draft, actor=world.analyst),
+                                    actor=world.reviewer)
+    score = AgreementScore.objects.get(agreement=agreement)
+    assert score.band_rank < score.worst_band_rank  # the weighted mean's band is milder
+    client.force_login(world.analyst)
+    assert 'data-band-code="CRITICAL"' in row(client.get(LIST).content.decode(), "AGR-ONE-BAD")
+    assert references(client.get(LIST, {"band": "CRITICAL"})) == ["AGR-ONE-BAD"]
+
+
+def test_an_approved_agreement_never_scored_says_not_computed_yet(client, world):
+    agreement = world.agreement(reference="AGR-NEW")
+    world.approved(agreement)  # its recompute is queued on commit, which never comes here
+    DirtyAgreement.objects.all().delete()  # as before the first recompute of data loaded another way
+    client.force_login(world.analyst)
+    html = client.get(LIST).content.decode()
+    assert "Not computed yet" in row(html, "AGR-NEW") and "data-pending" in row(html, "AGR-NEW")
+    assert "Not computed yet · <strong data-pending>a recompute is pending</strong>" in html
+    assert references(client.get(LIST, {"ordering": "band"})) == ["AGR-NEW"]
 
 
 @pytest.mark.parametrize(
@@ -147,6 +221,7 @@ def test_the_list_costs_the_same_queries_for_one_row_or_a_full_page(client, worl
         agreement = world.agreement(partners=[PartnerFactory(), PartnerFactory()])
         if i % 3 == 0:
             world.approved(agreement)
+    aggregation.scores_full_recompute()
     client.force_login(world.analyst)
     with django_assert_max_num_queries(12):
         response = client.get(LIST, {"ordering": "-band"})
@@ -175,6 +250,37 @@ def test_the_agreement_page_shows_partners_current_bands_and_history(client, wor
     assert "Continue the draft assessment" in html
 
 
+def test_the_agreement_page_shows_the_stored_score_and_when_it_was_computed(client, world,
+                                                                          django_capture_on_commit_callbacks):
+    agreement = world.agreement()
+    with django_capture_on_commit_callbacks(execute=True):
+        world.approved(agreement, inherent=(5, 5), residual=(4, 3))  # 12 in every category: High
+    score = AgreementScore.objects.get(agreement=agreement)
+    page = reverse("assessments:agreement-detail", args=[agreement.pk])
+    client.force_login(world.analyst)
+    html = client.get(page).content.decode()
+    stored = html[html.index("data-stored-score"):html.index("</dl>", html.index("data-stored-score"))]
+    assert "<strong data-value>12.00</strong> out of 25" in stored
+    assert stored.count('data-band-code="HIGH"') == 2  # the roll-up band and the worst residual band
+    assert reverse("scores:agreement", args=[agreement.pk]) in stored
+    assert f'Computed <time datetime="{score.computed_at.isoformat()}">' in html
+    assert "a recompute is pending" not in html
+
+    world.approved(agreement, residual=(1, 1))  # counted by no recompute yet
+    html = client.get(page).content.decode()
+    assert "<strong data-value>12.00</strong>" in html and "a recompute is pending" in html
+
+
+def test_an_agreement_approved_before_any_recompute_says_so(client, world):
+    agreement = world.agreement()
+    world.approved(agreement)
+    DirtyAgreement.objects.all().delete()
+    client.force_login(world.analyst)
+    html = client.get(reverse("assessments:agreement-detail", args=[agreement.pk])).content.decode()
+    assert "<dt>Score</dt><dd>Not computed yet</dd>" in html
+    assert "Not computed yet · <strong data-pending>a recompute is pending</strong>" in html
+
+
 def test_the_start_button_shows_only_to_roles_that_may_edit(client, world):
     agreement = world.agreement()
     start = reverse("assessments:assessment-start", args=[agreement.pk])
@@ -190,7 +296,22 @@ def test_the_agreement_page_query_count_does_not_grow_with_history(client, world
     agreement = world.agreement(partners=[PartnerFactory(), PartnerFactory()])
     for _ in range(4):
         world.approved(agreement)
+    aggregation.scores_full_recompute()
     client.force_login(world.manager)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # 13 before it showed the stored score (+1: its bands)
         response = client.get(reverse("assessments:agreement-detail", args=[agreement.pk]))
     assert response.content.decode().count("Approved</span>") == 4
+
+
+def test_the_demo_data_is_listed_with_its_scores_computed(client, settings, monkeypatch):
+    from django.core.management import call_command
+
+    from assessments.demo import PASSWORD_ENV
+
+    settings.DEBUG = False
+    monkeypatch.setenv(PASSWORD_ENV, "Tall-Lighthouse-Quarterly-42")
+    call_command("seed_demo", stdout=StringIO())
+    client.force_login(get_user_model().objects.get(username="auditor"))
+    html = client.get(LIST).content.decode()
+    assert "Computed <time" in html and "Not computed yet" not in html and "data-pending" not in html
+    assert html.count('title="How this score is made"') >= 20  # a score on (nearly) every row of the page

@@ -288,6 +288,25 @@ def test_the_form_page_runs_a_fixed_number_of_queries(client, world, django_asse
     assert "<strong data-rated-count>10</strong> of 10 categories rated" in response.content.decode()
 
 
+def test_saving_every_category_of_a_ten_category_form_runs_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    CatalogueFactory(contents__categories=10)
+    draft = world.draft(rated=True)
+    client.force_login(world.analyst)
+    data = browser_form(client.get(edit_url(draft)))
+    for category in draft.catalogue.categories.all():
+        data.update(levels(category, il=5, ii=5, rl=1, ri=1))
+        data[f"c{category.pk}-safeguards"] = []
+    with django_assert_max_num_queries(21):  # 48 when each category was saved on its own
+        response = client.post(edit_url(draft), data)
+    assert response.status_code == 302
+    assert set(Rating.objects.filter(assessment=draft).values_list("inherent_likelihood", "residual_impact")) == {
+        (5, 1)
+    }
+    assert not Rating.safeguards.through.objects.filter(rating__assessment=draft).exists()
+
+
 # --- Conflicts -------------------------------------------------------------------------------
 
 
