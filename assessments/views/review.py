@@ -64,19 +64,25 @@ class AssessmentDetailView(TemplateView):
         )
 
 
+def _awaiting_review(request, pk):
+    """The assessment (404 out of scope, 403 without the review right) and, when it is not
+    awaiting review, a redirect to its page explaining why."""
+    assessment = assessment_in_scope(request, pk)
+    require(request.user, Action.REVIEW, assessment.agreement.owner_team_id)
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        return assessment, None
+    messages.info(request, f"This assessment is {assessment.get_status_display().lower()}: it is not awaiting review.")
+    return assessment, redirect(_detail_url(assessment))
+
+
 class AssessmentReviewView(AssessmentDetailView):
     """The manager's review page: the detail page with the decision panel."""
 
     reviewing = True
 
     def dispatch(self, request, *args, **kwargs):
-        self.assessment = assessment_in_scope(request, kwargs["pk"])
-        require(request.user, Action.REVIEW, self.assessment.agreement.owner_team_id)
-        if self.assessment.status != AssessmentStatus.SUBMITTED:
-            messages.info(request, f"This assessment is {self.assessment.get_status_display().lower()}: "
-                                   "it is not awaiting review.")
-            return redirect(_detail_url(self.assessment))
-        return super().dispatch(request, *args, **kwargs)
+        self.assessment, elsewhere = _awaiting_review(request, kwargs["pk"])
+        return elsewhere or super().dispatch(request, *args, **kwargs)
 
 
 class DecisionView(View):
@@ -86,12 +92,9 @@ class DecisionView(View):
     form_class: type
 
     def dispatch(self, request, *args, **kwargs):
-        self.assessment = assessment_in_scope(request, kwargs["pk"])
-        require(request.user, Action.REVIEW, self.assessment.agreement.owner_team_id)
-        if self.assessment.status != AssessmentStatus.SUBMITTED:
-            messages.info(request, f"This assessment is {self.assessment.get_status_display().lower()}: "
-                                   "it is not awaiting review.")
-            return redirect(_detail_url(self.assessment))
+        self.assessment, elsewhere = _awaiting_review(request, kwargs["pk"])
+        if elsewhere:
+            return elsewhere
         services.assessment_require_reviewer(assessment=self.assessment, user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
