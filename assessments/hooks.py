@@ -25,6 +25,12 @@ def agreement_status_changed(*, agreement_id: int) -> None:
     _agreement_changed(agreement_id, reason="status")
 
 
+def agreement_partners_changed(*, agreement_id: int) -> None:
+    """An agreement's partners changed (called once they are saved, inside that transaction): its
+    contribution moves from the partners it was counted for to its partners now."""
+    _agreement_changed(agreement_id, reason="partners")
+
+
 def catalogue_weights_changed(*, catalogue_id: int) -> None:
     """A catalogue's category weights changed: every agreement scored with it is recomputed."""
     if aggregation.catalogue_mark_dirty(catalogue_id=catalogue_id, reason="weights"):

@@ -100,8 +100,21 @@ def _union(branches: list[models.QuerySet]) -> models.QuerySet:
     return combined.order_by("-pgh_created_at", "-pgh_id")
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _start_of(day: dt.date) -> dt.datetime | None:
+    """Midnight at the start of ``day`` in the site's time zone, or None when it cannot be held in
+    UTC. Midnight falls outside the range only on 1 January of year 1 east of UTC, before any
+    entry, so None means "no bound" there (``_after_end_of`` handles the other end of time)."""
+    try:
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        start.astimezone(dt.UTC)  # the database stores UTC: year 1 or 9999 may not convert
+    except (OverflowError, ValueError):
+        return None
+    return start
+
+
+def _after_end_of(day: dt.date) -> dt.datetime | None:
+    """Midnight at the end of ``day`` (the start of the next), or None at the end of time."""
+    return _start_of(day + dt.timedelta(days=1)) if day < dt.date.max else None
 
 
 def audit_events(
@@ -119,10 +132,12 @@ def audit_events(
     if actor_id is not None:
         condition &= Q(pgh_context__metadata__user=actor_id)
     # Ranges of timestamps, not ``__date`` lookups, so that the index on pgh_created_at serves.
-    if date_from is not None:
-        condition &= Q(pgh_created_at__gte=_start_of(date_from))
-    if date_to is not None:
-        condition &= Q(pgh_created_at__lt=_start_of(date_to + dt.timedelta(days=1)))
+    start = _start_of(date_from) if date_from is not None else None
+    end = _after_end_of(date_to) if date_to is not None else None
+    if start is not None:
+        condition &= Q(pgh_created_at__gte=start)
+    if end is not None:
+        condition &= Q(pgh_created_at__lt=end)
     event_models = audit_event_models()
     if model_label:
         event_models = [m for m in event_models if m.pgh_tracked_model._meta.label_lower == model_label.lower()]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCatalogue, RiskCategory, Safeguard, level_validators
 
+from .. import rules
 from ..choices import OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from .portfolio import Agreement
 from .querysets import AssessmentQuerySet, RatingQuerySet
@@ -61,7 +62,7 @@ class Assessment(models.Model):
         return f"{self.agreement.reference} as of {self.as_of} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:assessments_assessment_change", args=[self.pk])
+        return reverse("assessments:assessment-detail", args=[self.pk])
 
 
 def _not_above(residual: str, inherent: str) -> Q:
@@ -92,7 +93,7 @@ class Rating(models.Model):
 
     objects = RatingQuerySet.as_manager()
 
-    LEVEL_FIELDS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+    LEVEL_FIELDS = rules.LEVEL_FIELDS
 
     class Meta:
         ordering = ["assessment", "category__display_order"]
@@ -104,7 +105,7 @@ class Rating(models.Model):
                     | Q(**{f"{field}__gte": SCALE_MIN, f"{field}__lte": SCALE_MAX}),
                     name=f"rating_{field}_range",
                 )
-                for field in ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+                for field in rules.LEVEL_FIELDS
             ],
             # A residual level above its inherent level must be explained.
             models.CheckConstraint(
@@ -122,15 +123,11 @@ class Rating(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        return all(getattr(self, f) is not None for f in self.LEVEL_FIELDS)
+        return rules.is_complete(rules.levels_of(self))
 
     @property
     def residual_exceeds_inherent(self) -> bool:
-        pairs = (
-            (self.residual_likelihood, self.inherent_likelihood),
-            (self.residual_impact, self.inherent_impact),
-        )
-        return any(r is not None and i is not None and r > i for r, i in pairs)
+        return rules.residual_exceeds_inherent(rules.levels_of(self))
 
 
 class AssessmentTransition(models.Model):

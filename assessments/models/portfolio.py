@@ -106,4 +106,4 @@ class Agreement(models.Model):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:assessments_agreement_change", args=[self.pk])
+        return reverse("assessments:agreement-detail", args=[self.pk])

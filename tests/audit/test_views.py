@@ -96,6 +96,59 @@ def test_invalid_filter_shows_the_error_next_to_its_field(client, auditor):
     assert response.context["entries"] == []
 
 
+# --- Bad input: a clear form error or an empty result, never a server error ----------------------
+
+
+@pytest.mark.parametrize("params", [
+    {"date_to": "9999-12-31"},  # the day after does not exist
+    {"date_from": "0001-01-01"},
+    {"date_from": "9999-12-31"},
+    {"date_to": "0001-01-01"},
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    {"page": "abc"},
+    {"page": "-5"},
+    {"page": "99999999999999999999999"},
+])
+def test_extreme_but_valid_filters_answer_a_page(client, auditor, params):
+    client.force_login(auditor)
+    response = client.get(GLOBAL, params)
+    assert response.status_code == 200
+    assert not response.context["form"].errors
+
+
+@pytest.mark.parametrize(("params", "field", "message"), [
+    ({"date_to": "10000-01-01"}, "date_to", "Enter a valid date."),
+    ({"date_from": "2025-13-45"}, "date_from", "Enter a valid date."),
+    ({"actor": "abc"}, "actor", "Select a valid choice."),
+    ({"actor": "99999999999999999999999"}, "actor", "Select a valid choice."),
+    ({"actor": "-1"}, "actor", "Select a valid choice."),
+    ({"model": "nope.nothing"}, "model", "Select a valid choice."),
+    ({"model": "auth.user"}, "model", "Select a valid choice."),
+])
+def test_bad_filters_show_a_form_error(client, auditor, params, field, message):
+    client.force_login(auditor)
+    response = client.get(GLOBAL, params)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert response.context["entries"] == []
+
+
+@pytest.mark.parametrize("url", [
+    _object_url("assessments.agreement", 2**63),  # beyond a bigint
+    _object_url("assessments.agreement", 99999999999999999999999),
+    _object_url("assessments.agreement", 1) + "?page=abc",
+])
+def test_an_object_page_with_an_impossible_id_answers_without_error(client, auditor, url):
+    client.force_login(auditor)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("label", ["nope.nothing", "auth.user", "assessments.agreement_partners", "x"])
+def test_an_unknown_or_untracked_record_type_is_not_found(client, auditor, label):
+    client.force_login(auditor)
+    assert client.get(_object_url(label, 1)).status_code == 404
+
+
 class TestWithHistory:
     pytestmark = postgres_only
 
@@ -188,6 +241,17 @@ class TestWithHistory:
         assert "Partner 000" in second.content.decode()
         assert "?model=assessments.partner&amp;page=2" in first.content.decode()  # filters kept
         assert client.get(GLOBAL, {"page": "999"}).status_code == 200  # out of range: last page
+
+    def test_the_widest_date_range_lists_everything(self, client, auditor):
+        PartnerFactory()
+        client.force_login(auditor)
+        everything = client.get(GLOBAL).context["entries"]
+
+        widest = client.get(GLOBAL, {"date_from": "0001-01-01", "date_to": "9999-12-31"}).context["entries"]
+        none_yet = client.get(GLOBAL, {"date_from": "9999-12-31"}).context["entries"]
+
+        assert everything and [e.at for e in widest] == [e.at for e in everything]
+        assert none_yet == []
 
     def test_stored_markup_is_escaped(self, client, auditor):
         AgreementFactory(title="<script>alert('x')</script>")
