@@ -11,7 +11,7 @@ What is measured (medians of repeated runs unless said otherwise):
 - ``sql_floor_s``: one SELECT computing the partner x category tallies from the latest approved
   ratings: the same current-rating expression the full recompute uses (DISTINCT ON, the matrix
   grid), one join to the partners and one GROUP BY, fetched to this process; same session
-  settings (work_mem) as the full recompute.
+  settings (``session_settings``: work_mem, JIT off) as the full recompute.
 - ``python_loop_s``: ``scores_compute_in_python()``, the ORM ``values_list`` loop over every
   rating of approved assessments calling ``assessments.scoring``.
 - ``incremental_*``: one approval's ``agreements_recompute`` (time, statements), and the
@@ -47,7 +47,6 @@ import django  # noqa: E402
 django.setup()
 
 import psutil  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -60,7 +59,7 @@ from assessments.aggregation.reference import (  # noqa: E402
     scores_stored,
 )
 from assessments.aggregation.rules import catalogue_rules, confidence_widening  # noqa: E402
-from assessments.aggregation.sql import Dialect, T  # noqa: E402
+from assessments.aggregation.sql import Dialect, T, session_settings  # noqa: E402
 from assessments.choices import AgreementStatus, AssessmentStatus, Role  # noqa: E402
 from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402
 
@@ -121,7 +120,7 @@ def floor_sql() -> str:
 
 def run_floor(sql: str) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RISKBOARD_SCORES_WORK_MEM])
+        session_settings(cursor, connection.vendor)  # as the full recompute: work_mem, no JIT
         cursor.execute(sql, [])
         return len(cursor.fetchall())
 

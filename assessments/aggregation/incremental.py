@@ -8,10 +8,13 @@ portfolio tallies with ``col = col + delta`` upserts: integer sums and counts, s
 exactly what a full recompute would store (``tests/assessments/test_aggregation.py`` proves it).
 
 The number of statements does not depend on the portfolio's size, only (in chunks of
-``CHUNK_ROWS``) on how many agreements are recomputed together.
+``CHUNK_ROWS``) on how many agreements are recomputed together: the scores lock, one read of
+everything the agreements need, the catalogue rules, and (on PostgreSQL) one statement of
+data-modifying CTEs for every write, since each round trip costs as much as the work itself.
 
-Known limit: a change to an agreement's partner links is not a trigger; the nightly full
-recompute picks it up.
+An agreement's partners may have changed since it was last computed (``hooks.
+agreement_partners_changed``): its old contribution is subtracted from the partners it was
+counted for (``AgreementScore.counted_partners``), its new one added to its partners now.
 """
 
 # SQL here is assembled from model table names and constants only; values are always parameters.
@@ -29,14 +32,13 @@ from django.utils import timezone
 from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
 from ..models import AgreementScore
+from ..models.aggregates import partner_ids_parse
 from .rules import catalogue_rules, confidence_widening
-from .sql import TALLY_COLUMNS, T, lock_scores
+from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
 
 CHUNK_ROWS = 500
 _TALLY = [c.strip() for c in TALLY_COLUMNS.split(",")]
-_AGREEMENT_UPDATE_FIELDS = [
-    "assessment", "catalogue", "is_active", *AgreementScore.RESULT_FIELDS, *AgreementScore.BAND_FIELDS, "computed_at",
-]
+_AGREEMENT_COLUMNS = [c.strip() for c in AGREEMENT_COLUMNS.split(",")]
 
 
 def _tally_values(tally: scoring.Tally) -> list[int]:
@@ -54,6 +56,7 @@ class _Stored:
     assessment_id: int
     catalogue_id: int
     is_active: bool
+    partner_ids: tuple[int, ...]
     result: scoring.AgreementResult
 
 
@@ -77,33 +80,136 @@ def _chunks(rows: Sequence, size: int = CHUNK_ROWS):
         yield rows[start:start + size]
 
 
-def _apply_deltas(
-    cursor, *, table: str, key_columns: Sequence[str], rows: list[tuple], db_now, delete_emptied: bool = True
-) -> None:
-    """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys.
+@dataclass(frozen=True)
+class _Write:
+    """One data-modifying statement; ``keys`` (for tally upserts) are the key columns it returns,
+    with ``n``, so that rows left counting nothing can be deleted."""
 
-    Rows left counting nothing are deleted, as a full recompute would not create them; the upsert
-    returns the new counts, so the delete runs only when one reached zero.
-    """
-    columns = [*key_columns, *_TALLY, "computed_at"]
+    table: str
+    sql: str
+    params: list
+    keys: tuple[str, ...] = ()
+
+
+def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple], db_now) -> list[_Write]:
+    """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys."""
+    columns = [*key_columns, *_TALLY]
     increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _TALLY if c != "fingerprint")
     fingerprint = f"fingerprint = ({table}.fingerprint + excluded.fingerprint) %% {scoring.FINGERPRINT_MODULUS}"
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    key = key_columns[0]
-    emptied = []
+    writes = []
     for chunk in _chunks(rows):
         params: list = []
         for *key_values, tally in chunk:
-            params += [*key_values, *_tally_values(tally), db_now]
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholder] * len(chunk))} "
+            params += [*key_values, *_tally_values(tally)]
+        # The timestamp once per statement, not per row: fewer parameters to send and parse.
+        # (VALUES columns are column1, column2... in both databases; SQLite needs the WHERE before
+        # ON CONFLICT to parse an upsert from a SELECT.)
+        values = ", ".join(f"v.column{i}" for i in range(1, len(columns) + 1))
+        writes.append(_Write(table, (
+            f"INSERT INTO {table} ({', '.join(columns)}, computed_at) SELECT {values}, %s FROM (VALUES "
+            f"{', '.join([placeholder] * len(chunk))}) v WHERE 1 = 1 "
             f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {increments}, {fingerprint}, "
-            f"computed_at = excluded.computed_at RETURNING {key}, n",
-            params,
-        )
-        emptied += [row[0] for row in cursor.fetchall() if row[1] == 0 and delete_emptied]
-    for chunk in _chunks(sorted(set(emptied))):
-        cursor.execute(f"DELETE FROM {table} WHERE n = 0 AND {key} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            f"computed_at = excluded.computed_at RETURNING {', '.join(key_columns)}, n"
+        ), [db_now, *params], tuple(key_columns)))
+    return writes
+
+
+def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:
+    """Run ``writes``, then delete the tally rows they left counting nothing (a full recompute would
+    not create them; the portfolio row is never a candidate). On PostgreSQL the writes are one
+    statement of data-modifying CTEs: a single round trip, whatever the number of levels."""
+    emptied: list[tuple[_Write, tuple]] = []
+    if postgres:
+        ctes = ", ".join(f"w{i} AS ({w.sql if w.keys else w.sql + ' RETURNING 1'})" for i, w in enumerate(writes))
+        empties = " UNION ALL ".join(
+            f"SELECT {i}, {', '.join(f'CAST({k} AS TEXT)' for k in w.keys)}{', NULL' * (2 - len(w.keys))} "
+            f"FROM w{i} WHERE n = 0"
+            for i, w in enumerate(writes) if w.keys
+        ) or "SELECT 0, NULL, NULL WHERE FALSE"
+        cursor.execute(f"WITH {ctes} {empties}", [v for w in writes for v in w.params])
+        emptied = [(writes[i], tuple(k for k in key if k is not None)) for i, *key in cursor.fetchall()]
+    else:
+        for write in writes:
+            cursor.execute(write.sql, write.params)
+            if write.keys:
+                emptied += [(write, tuple(row[:-1])) for row in cursor.fetchall() if row[-1] == 0]
+    by_table: dict[tuple, list[tuple]] = defaultdict(list)
+    for write, key in emptied:
+        by_table[(write.table, write.keys)].append(key)
+    for (table, keys), values in by_table.items():
+        for chunk in _chunks(sorted(set(values))):
+            match = " OR ".join(["(" + " AND ".join(f"CAST({k} AS TEXT) = %s" for k in keys) + ")"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE n = 0 AND ({match})", [str(v) for key in chunk for v in key])
+
+
+def _agreement_writes(upserts: list[tuple], removed: list[int]) -> list[_Write]:
+    """Upsert ``(column values...)`` rows of ``AGREEMENT_COLUMNS`` and delete ``removed``."""
+    columns = _AGREEMENT_COLUMNS
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "agreement_id")
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    writes = [
+        _Write(T.agreement_score, (
+            f"INSERT INTO {T.agreement_score} ({', '.join(columns)}) VALUES {', '.join([placeholder] * len(chunk))} "
+            f"ON CONFLICT (agreement_id) DO UPDATE SET {updates}"
+        ), [v for row in chunk for v in row])
+        for chunk in _chunks(upserts)
+    ]
+    writes += [
+        _Write(T.agreement_score, f"DELETE FROM {T.agreement_score} WHERE agreement_id IN ({_marks(chunk)})", chunk)
+        for chunk in _chunks(removed)
+    ]
+    return writes
+
+
+def _read(cursor, dialect: Dialect, ids: list[int]):
+    """In one query: each agreement's status, dirty mark, stored score and partners, and the complete
+    ratings of its latest approved assessment and of the assessment its stored score was made from
+    (one row per rating, the agreement's columns repeated; one row without a rating otherwise)."""
+    wanted = (
+        f"SELECT assessment_id, agreement_id, catalogue_id, 1 AS is_latest FROM ({dialect.latest_of(ids)}) l "
+        f"UNION ALL SELECT assessment_id, agreement_id, catalogue_id, 0 FROM {T.agreement_score} "
+        f"WHERE agreement_id IN ({_marks(ids)}) AND is_active"
+    )
+    rows = _fetch(
+        cursor,
+        f"SELECT a.id, a.status, d.generation, p.partners, w.assessment_id, w.catalogue_id, w.is_latest, "
+        f"r.id, r.category_id, r.inherent_likelihood, r.inherent_impact, r.residual_likelihood, "
+        f"r.residual_impact, r.confidence, s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
+        f"{_STORED} "
+        f"FROM {T.agreement} a LEFT JOIN {T.dirty} d ON d.agreement_id = a.id "
+        f"LEFT JOIN {T.agreement_score} s ON s.agreement_id = a.id "
+        f"LEFT JOIN ({dialect.partner_lists(agreement_ids=ids)}) p ON p.agreement_id = a.id "
+        f"LEFT JOIN ({wanted}) w ON w.agreement_id = a.id "
+        f"LEFT JOIN {T.rating} r ON r.assessment_id = w.assessment_id "
+        "AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL "
+        "AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL "
+        f"WHERE a.id IN ({_marks(ids)})",
+        [*ids, *ids, AssessmentStatus.APPROVED.value, *ids, *ids],
+    )
+    marks, statuses, stored, partners = [], {}, {}, {}
+    latest: dict[int, tuple[int, int]] = {}
+    catalogues: dict[int, int] = {}
+    levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> columns
+    for agreement_id, status, generation, partner_list, assessment_id, catalogue_id, is_latest, *rest in rows:
+        rating, score = rest[:7], rest[7:]
+        if agreement_id not in statuses:
+            statuses[agreement_id] = status
+            partners[agreement_id] = partner_ids_parse(partner_list)
+            if generation is not None:
+                marks.append((agreement_id, generation))
+            if score[0] is not None:
+                stored[agreement_id] = _Stored(
+                    score[0], score[1], bool(score[2]), partner_ids_parse(score[3]), _stored_result(score[4:])
+                )
+        if assessment_id is None:
+            continue
+        catalogues[assessment_id] = catalogue_id
+        if is_latest:
+            latest[agreement_id] = (assessment_id, catalogue_id)
+        if rating[0] is not None:
+            levels[assessment_id][rating[0]] = tuple(rating[1:])
+    return marks, statuses, stored, partners, latest, catalogues, levels
 
 
 def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
@@ -111,69 +217,37 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
 
     Clears each agreement's dirty mark if it was not re-marked meanwhile. Idempotent: running it
     again changes nothing but ``computed_at``. Returns the number of agreements recomputed.
+    Statements: four on PostgreSQL (five when a tally row is emptied), whatever the portfolio size.
     """
     ids = sorted({int(i) for i in agreement_ids})
     if not ids:
         return 0
     now = timezone.now()
+    dialect = Dialect(connection)
     db_now = connection.ops.adapt_datetimefield_value(now)
     widening = confidence_widening()
     with transaction.atomic(), connection.cursor() as cursor:
         lock_scores(cursor, db_now)
-        marks, statuses, stored = [], {}, {}
-        for row in _fetch(
-            cursor,
-            f"SELECT a.id, a.status, d.generation, s.assessment_id, s.catalogue_id, s.is_active, {_STORED} "
-            f"FROM {T.agreement} a LEFT JOIN {T.dirty} d ON d.agreement_id = a.id "
-            f"LEFT JOIN {T.agreement_score} s ON s.agreement_id = a.id WHERE a.id IN ({_marks(ids)})",
-            ids,
-        ):
-            agreement_id, status, generation, *score = row
-            statuses[agreement_id] = status
-            if generation is not None:
-                marks.append((agreement_id, generation))
-            if score[0] is not None:
-                stored[agreement_id] = _Stored(score[0], score[1], bool(score[2]), _stored_result(score[3:]))
-        partners: dict[int, set[int]] = defaultdict(set)
-        for agreement_id, partner_id in _fetch(
-            cursor,
-            f"SELECT agreement_id, partner_id FROM {T.agreement_partners} WHERE agreement_id IN ({_marks(ids)})",
-            ids,
-        ):
-            partners[agreement_id].add(partner_id)
-        latest: dict[int, tuple[int, int]] = {}
-        for assessment_id, agreement_id, catalogue_id in _fetch(
-            cursor,
-            f"SELECT id, agreement_id, catalogue_id FROM {T.assessment} WHERE agreement_id IN ({_marks(ids)}) "
-            "AND status = %s ORDER BY agreement_id, approved_at DESC, id DESC",
-            [*ids, AssessmentStatus.APPROVED.value],
-        ):
-            latest.setdefault(agreement_id, (assessment_id, catalogue_id))
-        old_active = [s for s in stored.values() if s.is_active]
-        rules = catalogue_rules(catalogue_ids={c for _, c in latest.values()} | {s.catalogue_id for s in old_active})
+        marks, statuses, stored, partners, latest, catalogues, levels = _read(cursor, dialect, ids)
+        rules = catalogue_rules(catalogue_ids=set(catalogues.values()))
         categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
-
-        ratings: dict[int, list[scoring.RatingInput]] = defaultdict(list)
-        wanted = sorted({a for a, _ in latest.values()} | {s.assessment_id for s in old_active})
-        for rid, assessment_id, category_id, il, ii, rl, ri, confidence in _fetch(
-            cursor,
-            f"SELECT id, assessment_id, category_id, inherent_likelihood, inherent_impact, residual_likelihood, "
-            f"residual_impact, confidence FROM {T.rating} WHERE assessment_id IN ({_marks(wanted)}) "
-            "AND inherent_likelihood IS NOT NULL AND inherent_impact IS NOT NULL "
-            "AND residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL",
-            wanted,
-        ) if wanted else ():
-            code, weight = categories[category_id]
-            ratings[assessment_id].append(scoring.RatingInput(rid, code, weight, il, ii, rl, ri, confidence))
+        ratings: dict[int, list[scoring.RatingInput]] = {
+            assessment_id: [
+                scoring.RatingInput(rid, *categories[category_id], il, ii, rl, ri, confidence)
+                for rid, (category_id, il, ii, rl, ri, confidence) in sorted(by_id.items())
+            ]
+            for assessment_id, by_id in levels.items()
+        }
 
         def scored(assessment_id: int, catalogue_id: int) -> tuple[scoring.RatingScore, ...]:
             matrix = rules[catalogue_id].matrix
-            return tuple(scoring.rating_score(r, matrix=matrix, widening=widening) for r in ratings[assessment_id])
+            return tuple(scoring.rating_score(r, matrix=matrix, widening=widening)
+                         for r in ratings.get(assessment_id, ()))
 
         deltas: dict[tuple, scoring.Tally] = {}
         upserts, removed = [], []
         for agreement_id in ids:
-            partner_ids = tuple(sorted(partners[agreement_id]))
+            partner_ids = partners.get(agreement_id, ())
             result, scores = None, ()
             if agreement_id in latest:
                 assessment_id, catalogue_id = latest[agreement_id]
@@ -185,30 +259,26 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
             new = scoring.AgreementState(agreement_id, active, partner_ids, result, scores)
             old_row = stored.get(agreement_id)
             old = {}
-            if old_row is not None and old_row.is_active:
+            if old_row is not None and old_row.is_active:  # as counted then, for the partners it had then
                 old = scoring.agreement_contributions(scoring.AgreementState(
-                    agreement_id, True, partner_ids, old_row.result, scored(old_row.assessment_id, old_row.catalogue_id)
+                    agreement_id, True, old_row.partner_ids, old_row.result,
+                    scored(old_row.assessment_id, old_row.catalogue_id),
                 ))
             for key, delta in scoring.contributions_delta(old, scoring.agreement_contributions(new)).items():
                 deltas[key] = deltas.get(key, scoring.Tally()) + delta
             if result is not None:
-                upserts.append(AgreementScore(
-                    agreement_id=agreement_id, assessment_id=latest[agreement_id][0],
-                    catalogue_id=latest[agreement_id][1], is_active=active, computed_at=now,
+                row = {
+                    "agreement_id": agreement_id, "assessment_id": latest[agreement_id][0],
+                    "catalogue_id": latest[agreement_id][1], "is_active": active,
+                    "counted_partners": ",".join(map(str, partner_ids)), "computed_at": db_now,
                     **{name: getattr(result, name) for name in AgreementScore.RESULT_FIELDS},
                     **dict(zip(AgreementScore.BAND_FIELDS, result.band_counts, strict=True)),
-                ))
+                }
+                upserts.append(tuple(row[c] for c in _AGREEMENT_COLUMNS))
             elif old_row is not None:
                 removed.append(agreement_id)
 
-        if upserts:
-            AgreementScore.objects.bulk_create(
-                upserts, batch_size=CHUNK_ROWS, update_conflicts=True, unique_fields=["agreement"],
-                update_fields=_AGREEMENT_UPDATE_FIELDS,
-            )
-        if removed:
-            AgreementScore.objects.filter(agreement_id__in=removed).delete()
-
+        writes = _agreement_writes(upserts, removed)
         by_level: dict[str, list[tuple]] = defaultdict(list)
         for key, delta in sorted(deltas.items(), key=lambda item: tuple(map(str, item[0]))):
             by_level[key[0]].append((*key[1:], delta))
@@ -217,14 +287,19 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
             ("partner_category", T.partner_category_score, ["partner_id", "category_code"]),
             ("category", T.category_score, ["category_code"]),
         ):
-            if by_level[level]:
-                _apply_deltas(cursor, table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now)
-        if by_level["portfolio"]:  # never emptied: the portfolio row stays, counting zero
-            _apply_deltas(cursor, table=T.portfolio_score, key_columns=["id"],
-                          rows=[(1, t) for (t,) in by_level["portfolio"]], db_now=db_now, delete_emptied=False)
-
-        for chunk in _chunks(marks):
-            clauses = " OR ".join(["(agreement_id = %s AND generation = %s)"] * len(chunk))
-            cursor.execute(f"DELETE FROM {T.dirty} WHERE {clauses}", [v for mark in chunk for v in mark])
+            writes += _tally_upserts(table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now)
+        # The portfolio row is never emptied: it stays, counting zero (its upsert returns no keys).
+        writes += [
+            _Write(w.table, w.sql.replace(" RETURNING id, n", ""), w.params)
+            for w in _tally_upserts(table=T.portfolio_score, key_columns=["id"],
+                                    rows=[(1, t) for (t,) in by_level["portfolio"]], db_now=db_now)
+        ]
+        writes += [
+            _Write(T.dirty, f"DELETE FROM {T.dirty} WHERE "
+                   + " OR ".join(["(agreement_id = %s AND generation = %s)"] * len(chunk)),
+                   [v for mark in chunk for v in mark])
+            for chunk in _chunks(marks)
+        ]
+        if writes:
+            _execute_writes(cursor, writes, postgres=dialect.postgres)
     return len(ids)
-

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def confidence_widening() -> Mapping[str, int]:
 
 
 def catalogue_rules(*, catalogue_ids: Iterable[int]) -> dict[int, CatalogueRules]:
-    """Rules of the given catalogues, in two queries (they run on every incremental recompute).
+    """Rules of the given catalogues, in one query (they run on every incremental recompute).
 
     Raises ValueError naming a catalogue whose matrix or roll-up parameters cannot be used.
     """
@@ -55,28 +56,41 @@ def catalogue_rules(*, catalogue_ids: Iterable[int]) -> dict[int, CatalogueRules
     catalogue, band, cell, category = (
         RiskCatalogue._meta.db_table, Band._meta.db_table, MatrixCell._meta.db_table, RiskCategory._meta.db_table
     )
+    with connection.cursor() as cursor:
+        # The catalogues with their bands and matrix cells, then (category_id set) their categories.
+        # Parameters as text, so that the rows can key the cache of ``_rules_from``.
+        cursor.execute(
+            f"SELECT k.id, k.name, k.version, k.rollup_method, CAST(k.rollup_params AS TEXT), b.rank, b.code, "
+            f"b.label, b.colour, m.likelihood, m.impact, NULL, NULL FROM {catalogue} k "
+            f"LEFT JOIN {band} b ON b.catalogue_id = k.id LEFT JOIN {cell} m ON m.band_id = b.id "
+            f"WHERE k.id IN ({marks}) "
+            f"UNION ALL SELECT c.catalogue_id, NULL, NULL, NULL, NULL, NULL, c.code, NULL, NULL, NULL, NULL, c.id, "
+            f"c.weight FROM {category} c WHERE c.catalogue_id IN ({marks})",
+            [*ids, *ids],
+        )
+        rows = tuple(sorted(cursor.fetchall(), key=repr))
+    return dict(_rules_from(ids=tuple(ids), rows=rows))
+
+
+@functools.lru_cache(maxsize=32)
+def _rules_from(*, ids: tuple[int, ...], rows: tuple[tuple, ...]) -> dict[int, CatalogueRules]:
+    """The rules those rows describe. Cached by the rows themselves: the same rows give the same
+    rules, and any change to a catalogue gives other rows (callers must not mutate the result)."""
     names: dict[int, str] = {}
     methods: dict[int, tuple[str, object]] = {}
     bands: dict[int, dict[int, BandInfo]] = {i: {} for i in ids}
     cells: dict[int, dict[tuple[int, int], int]] = {i: {} for i in ids}
     categories: dict[int, dict[int, tuple[str, int]]] = {i: {} for i in ids}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT k.id, k.name, k.version, k.rollup_method, k.rollup_params, b.rank, b.code, b.label, b.colour, "
-            f"m.likelihood, m.impact FROM {catalogue} k LEFT JOIN {band} b ON b.catalogue_id = k.id "
-            f"LEFT JOIN {cell} m ON m.band_id = b.id WHERE k.id IN ({marks})",
-            ids,
-        )
-        for cid, name, version, method, params, rank, code, label, colour, likelihood, impact in cursor.fetchall():
-            names[cid] = f"{name} v{version}"
-            methods[cid] = (method, json.loads(params) if isinstance(params, str) else params)
-            if rank is not None:
-                bands[cid][rank] = BandInfo(rank, code, label, colour)
-            if likelihood is not None:
-                cells[cid][(likelihood, impact)] = rank
-        cursor.execute(f"SELECT id, catalogue_id, code, weight FROM {category} WHERE catalogue_id IN ({marks})", ids)
-        for category_id, cid, code, weight in cursor.fetchall():
+    for cid, name, version, method, params, rank, code, label, colour, likelihood, impact, category_id, weight in rows:
+        if category_id is not None:
             categories[cid][category_id] = (code, scoring.weight_hundredths(weight))
+            continue
+        names[cid] = f"{name} v{version}"
+        methods[cid] = (method, json.loads(params) if params else None)
+        if rank is not None:
+            bands[cid][rank] = BandInfo(rank, code, label, colour)
+        if likelihood is not None:
+            cells[cid][(likelihood, impact)] = rank
     out = {}
     for cid, (method, params) in methods.items():
         try:

@@ -13,7 +13,9 @@ produce the same numbers as ``assessments.scoring``. Every query is run with a p
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from django.conf import settings
 
 from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell
 
@@ -61,9 +63,13 @@ class T:
 
 
 def mix(expr: str) -> str:
-    """SQL for ``scoring._mix(expr)``; ``expr`` must be a non-negative integer expression."""
+    """SQL for ``scoring._mix(expr)``; ``expr`` must be a non-negative integer expression.
+
+    Written ``x * ((x * M + 1) mod P) + 1`` (the same value mod P) so that ``expr`` appears twice,
+    not three times: the planner repeats an expression wherever it is referenced.
+    """
     x = f"(CAST({expr} AS BIGINT) %% {P})"
-    return f"(({x} * {x} %% {P}) * {scoring._MIX_MULTIPLIER} + {x} + 1) %% {P}"
+    return f"({x} * (({x} * {scoring._MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
 
 
 def band_count_sums(rank_column: str, prefix: str | None = "band_") -> str:
@@ -72,6 +78,17 @@ def band_count_sums(rank_column: str, prefix: str | None = "band_") -> str:
         f"SUM(CASE WHEN {rank_column} = {k} THEN 1 ELSE 0 END)" + (f" AS {prefix}{k}" if prefix else "")
         for k in RANKS
     )
+
+
+def session_settings(cursor, vendor: str) -> None:
+    """Settings of the current transaction for set-based aggregation (the benchmark's SQL floor uses
+    them too): sorts and hashes of a few hundred thousand rows stay in memory, and no JIT
+    compilation, which costs more than it saves on statements that run for well under a second."""
+    if vendor == "postgresql":
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+            [settings.RISKBOARD_SCORES_WORK_MEM],
+        )
 
 
 class Dialect:
@@ -180,7 +197,7 @@ class Dialect:
     # --- Stage 2: agreements ---------------------------------------------------------------------
 
     @staticmethod
-    def _rule_ranks(rules: Mapping[int, CatalogueRules]) -> list[int]:
+    def rule_ranks(rules: Mapping[int, CatalogueRules]) -> list[int]:
         return sorted({rule.band_rank for r in rules.values() for rule in r.rollup.rules})
 
     def _rollup_band(self, rules: Mapping[int, CatalogueRules], wsum: str, worst: str, variant: str) -> str:
@@ -219,7 +236,7 @@ class Dialect:
         # Count rules on the ends of the range need "ratings at or above rank k" for their ranks only.
         at_or_above = "".join(
             f" SUM(CASE WHEN {column} >= {k} THEN 1 ELSE 0 END) AS {variant}ge{k},"
-            for k in self._rule_ranks(rules) for variant, column in (("l", "rank_low"), ("h", "rank_high"))
+            for k in self.rule_ranks(rules) for variant, column in (("l", "rank_low"), ("h", "rank_high"))
         )
         inner = f"""
             SELECT agreement_id, assessment_id, catalogue_id, active,
@@ -231,20 +248,62 @@ class Dialect:
                    CAST(SUM(h2) %% {P} AS BIGINT) AS fingerprint
             FROM {source} cur GROUP BY agreement_id, assessment_id, catalogue_id, active
         """
+        with_partners = (
+            f"(SELECT i.*, COALESCE(p.partners, '') AS counted_partners FROM ({inner}) i "
+            f"LEFT JOIN ({self.partner_lists()}) p ON p.agreement_id = i.agreement_id)"
+        )
+        return self.agreement_results(with_partners, rules)
+
+    def partner_lists(self, agreement_ids: Sequence[int] | None = None) -> str:
+        """``(agreement_id, partners, first_partner)``: each agreement's partner ids as
+        ``counted_partners`` text, and the lowest, of every agreement or (one parameter each) of
+        ``agreement_ids``."""
+        ids = (
+            "string_agg(CAST(partner_id AS TEXT), ',')" if self.postgres
+            else "group_concat(partner_id, ',')"
+        )
+        where = f"WHERE agreement_id IN ({', '.join(['%s'] * len(agreement_ids))}) " if agreement_ids else ""
+        return (
+            f"SELECT agreement_id, {ids} AS partners, MIN(partner_id) AS first_partner "
+            f"FROM {T.agreement_partners} {where}GROUP BY agreement_id"
+        )
+
+    def latest_of(self, agreement_ids: Sequence[int]) -> str:
+        """``(assessment_id, agreement_id, catalogue_id)`` of the latest approved assessment of each of
+        ``agreement_ids``, as ``latest_approved``. Parameters: the ids, then the approved status."""
+        marks = ", ".join(["%s"] * len(agreement_ids))
+        if self.postgres:
+            return (
+                f"SELECT DISTINCT ON (agreement_id) id AS assessment_id, agreement_id, catalogue_id "
+                f"FROM {T.assessment} WHERE agreement_id IN ({marks}) AND status = %s "
+                f"ORDER BY agreement_id, approved_at DESC, id DESC"
+            )
+        return (
+            f"SELECT assessment_id, agreement_id, catalogue_id FROM (SELECT id AS assessment_id, agreement_id, "
+            f"catalogue_id, ROW_NUMBER() OVER (PARTITION BY agreement_id ORDER BY approved_at DESC, id DESC) AS "
+            f"position FROM {T.assessment} WHERE agreement_id IN ({marks}) AND status = %s) ranked WHERE position = 1"
+        )
+
+    def agreement_results(self, sums: str, rules: Mapping[int, CatalogueRules], extra: str = "") -> str:
+        """Agreement scores from per-agreement sums ``g`` (``sums``: a parenthesised query with the
+        columns ``agreements_from`` groups into: weighted sums, worst ranks, band counts ``b<k>``,
+        ``lge<k>``/``hge<k>`` for the count rules' ranks, fingerprint; and ``counted_partners``);
+        ``extra`` adds columns of ``g``."""
 
         def centi(column: str) -> str:
             return f"(200 * g.{column} + g.weight_total) / (2 * g.weight_total)"
 
         return f"""
-            SELECT g.agreement_id, g.assessment_id, g.catalogue_id, g.active AS is_active, g.n_ratings,
+            SELECT g.agreement_id, g.assessment_id, g.catalogue_id, g.active AS is_active, g.counted_partners,
+                   g.n_ratings,
                    g.weight_total, g.residual_wsum, g.residual_wsum_low, g.residual_wsum_high, g.inherent_wsum,
                    {centi("residual_wsum")} AS score_c, {centi("residual_wsum_low")} AS score_low_c,
                    {centi("residual_wsum_high")} AS score_high_c, {centi("inherent_wsum")} AS inherent_score_c,
                    {self._rollup_band(rules, "residual_wsum", "worst", "")} AS band_rank,
                    {self._rollup_band(rules, "residual_wsum_low", "worst_low", "l")} AS band_rank_low,
                    {self._rollup_band(rules, "residual_wsum_high", "worst_high", "h")} AS band_rank_high,
-                   {", ".join(f"g.b{k} AS band_{k}" for k in RANKS)}, g.fingerprint
-            FROM ({inner}) g
+                   {", ".join(f"g.b{k} AS band_{k}" for k in RANKS)}, g.fingerprint{extra}
+            FROM {sums} g
         """
 
     # --- Stage 3: tallies ------------------------------------------------------------------------
@@ -312,7 +371,7 @@ def lock_scores(cursor, db_now) -> None:
 
 
 AGREEMENT_COLUMNS = (
-    "agreement_id, assessment_id, catalogue_id, is_active, n_ratings, weight_total, residual_wsum, "
+    "agreement_id, assessment_id, catalogue_id, is_active, counted_partners, n_ratings, weight_total, residual_wsum, "
     "residual_wsum_low, residual_wsum_high, inherent_wsum, score_c, score_low_c, score_high_c, inherent_score_c, "
     f"band_rank, band_rank_low, band_rank_high, {BAND_COLUMNS}, fingerprint, computed_at"
 )

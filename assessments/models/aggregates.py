@@ -93,6 +93,11 @@ class ScoreTally(BandCounts):
         return scoring.mean_score(self.inherent_sum_c, self.n)
 
 
+def partner_ids_parse(text: str | None) -> tuple[int, ...]:
+    """``AgreementScore.counted_partners`` as sorted ids ("3,12" -> (3, 12))."""
+    return tuple(sorted(int(part) for part in (text or "").split(",") if part))
+
+
 class AgreementScore(BandCounts):
     """An agreement's score from its latest approved assessment (any agreement status).
 
@@ -110,6 +115,10 @@ class AgreementScore(BandCounts):
         RiskCatalogue, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     is_active = models.BooleanField()
+    # What an incremental recompute must subtract from: the partner set may have changed since.
+    counted_partners = models.TextField(
+        blank=True, default="", help_text="Ids of the partners its contribution was counted for, comma-separated."
+    )
     n_ratings = models.PositiveIntegerField()
     weight_total = models.BigIntegerField(help_text="Sum of category weights, in hundredths.")
     residual_wsum = models.BigIntegerField(help_text="Sum of weight x residual score.")
@@ -137,6 +146,10 @@ class AgreementScore(BandCounts):
 
     def get_absolute_url(self) -> str:
         return reverse("scores:agreement", args=[self.agreement_id])
+
+    @property
+    def counted_partner_ids(self) -> tuple[int, ...]:
+        return partner_ids_parse(self.counted_partners)
 
     @property
     def score(self) -> Decimal:

@@ -29,7 +29,7 @@ from assessments.models import (
     ScoreSnapshot,
 )
 from catalogue.choices import RollupMethod
-from tests.factories import AgreementFactory, CatalogueFactory, RatingFactory
+from tests.factories import AgreementFactory, CatalogueFactory, PartnerFactory, RatingFactory
 
 from .conftest import approve_new_assessment, build_portfolio
 
@@ -39,6 +39,21 @@ pytestmark = pytest.mark.django_db
 def assert_scores_equal_reference():
     differences = scores_differences(scores_compute_in_python(), scores_stored())
     assert differences == [], "\n".join(differences[:20])
+
+
+def scores_from_scratch():
+    """What a full recompute stores with no score rows to start from."""
+    for model in (AgreementScore, PartnerScore, PartnerCategoryScore, CategoryScore, PortfolioScore):
+        model.objects.all().delete()
+    aggregation.scores_full_recompute()
+    return scores_stored()
+
+
+def assert_incremental_equals_full_from_scratch():
+    incremental = scores_stored()
+    differences = scores_differences(scores_from_scratch(), incremental)
+    assert differences == [], "\n".join(differences[:20])
+    assert_scores_equal_reference()
 
 
 def test_full_recompute_equals_the_pure_python_module(portfolio):
@@ -205,6 +220,122 @@ def test_the_incremental_path_uses_the_same_rollup_as_full_for_every_method():
     incremental = scores_stored()
     aggregation.scores_full_recompute()
     assert scores_differences(scores_stored(), incremental) == []
+
+
+# --- Partner changes ----------------------------------------------------------------------------
+
+
+def _counted_agreement_with_partners(portfolio, at_least: int):
+    return next(
+        a for a in portfolio.agreements
+        if a.partners.count() >= at_least and AgreementScore.objects.filter(agreement=a, is_active=True).exists()
+    )
+
+
+def test_full_recompute_records_the_partners_each_agreement_was_counted_for(portfolio):
+    aggregation.scores_full_recompute()
+
+    for score in AgreementScore.objects.select_related("agreement"):
+        assert score.counted_partner_ids == tuple(sorted(score.agreement.partners.values_list("pk", flat=True)))
+
+
+def test_incremental_recompute_after_a_partner_is_removed_equals_a_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    agreement = _counted_agreement_with_partners(portfolio, at_least=2)
+    removed = agreement.partners.order_by("pk").first()
+    counted_before = PartnerScore.objects.get(partner=removed).n
+
+    agreement.partners.remove(removed)
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+
+    # The removed partner no longer counts the agreement (its row goes if that was its only one).
+    assert PartnerScore.objects.filter(partner=removed, n=counted_before - 1).exists() or (
+        counted_before == 1 and not PartnerScore.objects.filter(partner=removed).exists()
+    )
+    assert AgreementScore.objects.get(agreement=agreement).counted_partner_ids == tuple(
+        sorted(agreement.partners.values_list("pk", flat=True))
+    )
+    assert_incremental_equals_full_from_scratch()
+
+
+def test_incremental_recompute_after_partners_are_added_and_replaced_equals_a_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    rng = random.Random(17)
+    newcomer = PartnerFactory()  # no agreement yet: its scores appear with this change
+    first = _counted_agreement_with_partners(portfolio, at_least=1)
+    first.partners.add(newcomer)
+    second = _counted_agreement_with_partners(portfolio, at_least=2)
+    if second.pk == first.pk:
+        second = next(a for a in portfolio.agreements if a.pk != first.pk and a.assessments.exists())
+    second.partners.set(rng.sample(portfolio.partners, 2))  # some removed, some added
+    approve_new_assessment(agreement=second, rng=rng)  # and a new assessment in the same recompute
+
+    aggregation.agreements_recompute(agreement_ids=[first.pk, second.pk])
+
+    assert PartnerScore.objects.get(partner=newcomer).n == 1
+    assert_incremental_equals_full_from_scratch()
+
+
+def test_partner_changes_of_inactive_or_unscored_agreements_are_recorded_for_later(portfolio):
+    aggregation.scores_full_recompute()
+    inactive = next(a for a in portfolio.agreements
+                    if AgreementScore.objects.filter(agreement=a, is_active=False).exists())
+    inactive.partners.set([portfolio.partners[0]])
+    aggregation.agreements_recompute(agreement_ids=[inactive.pk])
+    inactive.status = AgreementStatus.ACTIVE  # it starts counting, for the partner it has now
+    inactive.save(update_fields=["status"])
+
+    aggregation.agreements_recompute(agreement_ids=[inactive.pk])
+
+    assert_incremental_equals_full_from_scratch()
+
+
+# --- The PostgreSQL single pass and its general fallback ------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
+def test_the_single_pass_is_used_on_postgresql(portfolio):
+    from assessments.aggregation import single_pass
+
+    calls = []
+    real = single_pass.rebuild_scores_postgresql
+
+    def spy(cursor, **kwargs):
+        calls.append(result := real(cursor, **kwargs))
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("assessments.aggregation.full.rebuild_scores_postgresql", spy)
+        aggregation.scores_full_recompute()
+    assert calls and calls[0] is not None  # not handed over to the general path
+    assert_scores_equal_reference()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
+def test_too_many_category_codes_hand_over_to_the_general_path(portfolio, monkeypatch):
+    from assessments.aggregation import single_pass
+
+    monkeypatch.setattr(single_pass, "MAX_CODES", 1)
+    aggregation.scores_full_recompute()
+    assert_scores_equal_reference()
+
+
+def test_a_rating_of_another_catalogues_category_is_scored_as_the_reference_does(portfolio):
+    """Forms never do it, but if a rating's category is of another catalogue (here with a code its
+    assessment's catalogue also has), the full recompute still equals the reference."""
+    aggregation.scores_full_recompute()
+    assessment = AgreementScore.objects.filter(is_active=True).order_by("agreement_id").first().assessment
+    other = next(c for c in portfolio.catalogues if c.pk != assessment.catalogue_id)
+    rating = assessment.ratings.order_by("pk").first()
+    rating.category = other.categories.get(code=rating.category.code) if other.categories.filter(
+        code=rating.category.code).exists() else other.categories.first()
+    rating.save(update_fields=["category"])
+
+    aggregation.scores_full_recompute()
+
+    assert AgreementScore.objects.get(agreement_id=assessment.agreement_id).n_ratings == assessment.ratings.filter(
+        residual_likelihood__isnull=False, residual_impact__isnull=False).count()
+    assert_scores_equal_reference()
 
 
 # --- Dirty marks ------------------------------------------------------------------------------
