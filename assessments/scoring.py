@@ -20,6 +20,7 @@ count ratings (the rating's score x 100). A mean is ``score_sum_c / n``, rounded
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -458,14 +459,17 @@ class Tally:
     fingerprint: int = 0
 
     def _combine(self, other: Tally, sign: int) -> Tally:
+        # Positional arguments and map(): the incremental recompute adds a few hundred of these.
+        if len(self.band_counts) != len(other.band_counts):
+            raise ValueError("Tallies of different band counts cannot be combined.")
         return Tally(
-            n=self.n + sign * other.n,
-            score_sum_c=self.score_sum_c + sign * other.score_sum_c,
-            score_low_sum_c=self.score_low_sum_c + sign * other.score_low_sum_c,
-            score_high_sum_c=self.score_high_sum_c + sign * other.score_high_sum_c,
-            inherent_sum_c=self.inherent_sum_c + sign * other.inherent_sum_c,
-            band_counts=tuple(a + sign * b for a, b in zip(self.band_counts, other.band_counts, strict=True)),
-            fingerprint=(self.fingerprint + sign * other.fingerprint) % FINGERPRINT_MODULUS,
+            self.n + sign * other.n,
+            self.score_sum_c + sign * other.score_sum_c,
+            self.score_low_sum_c + sign * other.score_low_sum_c,
+            self.score_high_sum_c + sign * other.score_high_sum_c,
+            self.inherent_sum_c + sign * other.inherent_sum_c,
+            tuple(map(operator.add if sign > 0 else operator.sub, self.band_counts, other.band_counts)),
+            (self.fingerprint + sign * other.fingerprint) % FINGERPRINT_MODULUS,
         )
 
     def __add__(self, other: Tally) -> Tally:
@@ -476,7 +480,7 @@ class Tally:
 
     @property
     def is_zero(self) -> bool:
-        return self == Tally()
+        return self == _ZERO
 
     @property
     def score(self) -> Decimal | None:
@@ -498,6 +502,9 @@ class Tally:
     @property
     def worst_rank(self) -> int | None:
         return worst_rank(self.band_counts)
+
+
+_ZERO = Tally()
 
 
 def agreement_tally(result: AgreementResult) -> Tally:
@@ -576,7 +583,7 @@ def agreement_contributions(state: AgreementState) -> dict[tuple, Tally]:
         tally = rating_tally(rating)
         keys = [category_key(rating.category), *(partner_category_key(p, rating.category) for p in partner_ids)]
         for key in keys:
-            out[key] = out.get(key, Tally()) + tally
+            out[key] = out.get(key, _ZERO) + tally
     return out
 
 
@@ -584,7 +591,7 @@ def contributions_delta(old: Mapping[tuple, Tally], new: Mapping[tuple, Tally]) 
     """``new - old`` per key, leaving out keys whose delta is zero."""
     out = {}
     for key in set(old) | set(new):
-        delta = new.get(key, Tally()) - old.get(key, Tally())
+        delta = new.get(key, _ZERO) - old.get(key, _ZERO)
         if not delta.is_zero:
             out[key] = delta
     return out
@@ -598,5 +605,5 @@ def portfolio_tallies(states: Iterable[AgreementState]) -> dict[tuple, Tally]:
     out: dict[tuple, Tally] = {PORTFOLIO: Tally()}
     for state in states:
         for key, tally in agreement_contributions(state).items():
-            out[key] = out.get(key, Tally()) + tally
+            out[key] = out.get(key, _ZERO) + tally
     return out

@@ -67,6 +67,7 @@ HASH_BITS = 31
 RANK_BITS = scoring.MAX_BAND_RANK.bit_length()
 SCORE_BITS = (SCALE_MAX * SCALE_MAX).bit_length()
 FIELDS = {  # name -> (shift, bits); names as the columns of one code: <name><code index>
+    # (h, l, r and kh, kl, k each adjacent: a rating whose range is its score fills each trio at once)
     "f": (0, HASH_BITS),
     **{name: (HASH_BITS + i * RANK_BITS, RANK_BITS) for i, name in enumerate(("kh", "kl", "k"))},
     **{name: (HASH_BITS + 3 * RANK_BITS + i * SCORE_BITS, SCORE_BITS) for i, name in enumerate(("i", "h", "l", "r"))},
@@ -146,13 +147,20 @@ def _ratings_sql(rules: Mapping[int, CatalogueRules], widening: Mapping[str, int
             else (rl, ri)
         high = (f"LEAST({rl} + {levels}, {SCALE_MAX})", f"LEAST({ri} + {levels}, {SCALE_MAX})") if levels \
             else (rl, ri)
+        inherent = f"(CAST(r.inherent_likelihood * r.inherent_impact AS BIGINT) << {FIELDS['i'][0]})"
+        if not levels:
+            # Its range is its score: one rank lookup and one product fill the three adjacent fields
+            # of each (as the planner would evaluate every occurrence of an expression).
+            scores = sum(1 << (FIELDS[name][0] - FIELDS["h"][0]) for name in ("h", "l", "r"))
+            ranks = sum(1 << (FIELDS[name][0] - FIELDS["kh"][0]) for name in ("kh", "kl", "k"))
+            return (f"(CAST({rl} * {ri} AS BIGINT) * {scores} << {FIELDS['h'][0]}) + {inherent} + "
+                    f"(CAST({rank(rl, ri)} AS BIGINT) * {ranks} << {FIELDS['kh'][0]}) + {mix('r.id')}")
         values = {
             "r": f"{rl} * {ri}", "l": f"{low[0]} * {low[1]}", "h": f"{high[0]} * {high[1]}",
-            "i": "r.inherent_likelihood * r.inherent_impact",
             "k": rank(rl, ri), "kl": rank(*low), "kh": rank(*high),
         }
         shifted = [f"(CAST({values[name]} AS BIGINT) << {FIELDS[name][0]})" for name in values]
-        return " + ".join([*shifted, f"{mix('r.id')}"])
+        return " + ".join([*shifted, inherent, f"{mix('r.id')}"])
 
     wider = sorted((n, conf) for conf, n in widening.items() if n)
     whens = " ".join(f"WHEN '{conf}' THEN {packed(n)}" for n, conf in wider)
@@ -253,10 +261,14 @@ def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes
 
 
 def _tally_lanes(rank: str, half: int) -> str:
-    """A band rank as a one-bit-per-lane BIGINT for ranks of ``half`` (0: the lower ranks), or 0."""
+    """A band rank as a one-bit-per-lane BIGINT for ranks of ``half`` (0: the lower ranks), or 0;
+    NULL for no rank. (A lookup: ``rank`` is evaluated once.)"""
     first = half * RANKS_PER_HALF + 1
-    return (f"CASE WHEN {rank} BETWEEN {first} AND {first + RANKS_PER_HALF - 1} "
-            f"THEN CAST(1 AS BIGINT) << ({TALLY_LANE} * ({rank} - {first})) ELSE 0 END")
+    values = [
+        1 << (TALLY_LANE * (k - first)) if first <= k < first + RANKS_PER_HALF else 0
+        for k in range(1, scoring.MAX_BAND_RANK + 1)
+    ]
+    return f"('{{{','.join(map(str, values))}}}'::BIGINT[])[{rank}]"
 
 
 def _tally_lane(column: str, rank: int) -> str:

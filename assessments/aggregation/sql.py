@@ -361,11 +361,13 @@ def lock_scores(cursor, db_now) -> None:
 
     Every recompute takes this lock first, so recomputes apply one after another and never
     deadlock on partner or category rows. (On SQLite the write itself serialises writers.)
+    ``DO UPDATE ... WHERE`` false: PostgreSQL locks the existing row without writing a new version
+    of it (which every recompute would otherwise add).
     """
     zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
     cursor.execute(
         f"INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at) VALUES ({PortfolioScore.SINGLETON_ID}, "
-        f"{zeros}, %s) ON CONFLICT (id) DO UPDATE SET id = excluded.id",
+        f"{zeros}, %s) ON CONFLICT (id) DO UPDATE SET id = excluded.id WHERE 1 = 0",
         [db_now],
     )
 
