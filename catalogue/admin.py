@@ -32,7 +32,7 @@ def _editable(obj) -> bool:
 
 def _ensure_editable(catalogue: RiskCatalogue) -> None:
     """The services' freeze check, under the catalogue's row lock (call inside a transaction)."""
-    services._ensure_editable(catalogue)  # the one implementation of the rule; no public wrapper
+    services.catalogue_require_draft(catalogue=catalogue)
 
 
 def _draft_catalogues():

@@ -49,6 +49,14 @@ def _lock(catalogue: RiskCatalogue) -> str:
     return status
 
 
+def catalogue_require_draft(*, catalogue: RiskCatalogue) -> None:
+    """Refuse any change to a catalogue that is not a draft (call inside ``transaction.atomic``).
+
+    Public for writers with no service of their own (the admin's band and deletion pages).
+    """
+    _ensure_editable(catalogue)
+
+
 def _ensure_editable(catalogue: RiskCatalogue) -> None:
     """Refuse any change to a catalogue that is not a draft (call inside ``transaction.atomic``)."""
     status = _lock(catalogue)
