@@ -30,7 +30,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A riskboard worker --beat --loglevel=info
