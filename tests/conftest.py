@@ -38,23 +38,11 @@ class World:
 
         return AgreementFactory(owner_team=team or self.team, **kwargs)
 
-    def inputs(self, assessment, *, inherent=(4, 4), residual=(2, 3), categories=None, **extra):
-        from assessments.services import RatingInput
+    def inputs(self, assessment, *, categories=None, **levels):
+        from tests.factories import rating_inputs
 
         chosen = categories or list(assessment.catalogue.categories.prefetch_related("safeguards"))
-        return [
-            RatingInput(
-                category_id=c.pk,
-                inherent_likelihood=inherent[0],
-                inherent_impact=inherent[1],
-                residual_likelihood=residual[0],
-                residual_impact=residual[1],
-                safeguard_ids=[s.pk for s in c.safeguards.all()],
-                rationale=f"Rationale for {c.name}",
-                **extra,
-            )
-            for c in chosen
-        ]
+        return rating_inputs(chosen, **levels)
 
     def draft(self, agreement=None, *, rated: bool = False, actor=None, **levels):
         from assessments import services

@@ -165,3 +165,22 @@ class DraftCatalogueFactory(CatalogueFactory):
 
     status = CatalogueStatus.DRAFT
     published_at = None
+
+
+def rating_inputs(categories, *, inherent=(4, 4), residual=(2, 3), **extra):
+    """Service input rating every one of ``categories`` alike, with all its safeguards and a rationale."""
+    from assessments.services import RatingInput
+
+    return [
+        RatingInput(
+            category_id=c.pk,
+            inherent_likelihood=inherent[0],
+            inherent_impact=inherent[1],
+            residual_likelihood=residual[0],
+            residual_impact=residual[1],
+            safeguard_ids=[s.pk for s in c.safeguards.all()],
+            rationale=f"Rationale for {c.name}",
+            **extra,
+        )
+        for c in categories
+    ]

@@ -9,7 +9,7 @@ from assessments import services
 from assessments.choices import AssessmentStatus, Role, TransitionAction
 from assessments.models import Assessment, Rating
 from assessments.services import AssessmentConflict, RatingInput
-from tests.factories import AgreementFactory, CatalogueFactory, MembershipFactory, TeamFactory
+from tests.factories import AgreementFactory, CatalogueFactory, MembershipFactory, TeamFactory, rating_inputs
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +34,8 @@ def agreement(team, catalogue):
     return AgreementFactory(owner_team=team)
 
 
-def full_inputs(catalogue, *, inherent=(4, 4), residual=(2, 3), **extra):
-    return [
-        RatingInput(
-            category_id=c.id,
-            inherent_likelihood=inherent[0],
-            inherent_impact=inherent[1],
-            residual_likelihood=residual[0],
-            residual_impact=residual[1],
-            safeguard_ids=[s.id for s in c.safeguards.all()],
-            rationale=f"Rationale for {c.name}",
-            **extra,
-        )
-        for c in catalogue.categories.all()
-    ]
+def full_inputs(catalogue, **levels):
+    return rating_inputs(catalogue.categories.all(), **levels)
 
 
 def approved_assessment(agreement, analyst, manager, catalogue, **kwargs):
