@@ -77,6 +77,26 @@ def _snapshot(cursor, *, day: str, now) -> int:
     return cursor.rowcount
 
 
+def _write_changed(cursor, *, table: str, keys: tuple[str, ...], columns: str, select: str, db_now) -> int:
+    """Make ``table`` hold exactly the rows of ``select`` (``columns``, the last ``computed_at``,
+    given as its one parameter): rows whose values changed, or are new, are written with
+    ``db_now``; rows with the same values are left as they are (and keep their ``computed_at``);
+    rows ``select`` no longer gives are deleted. The agreement level is written first: the levels
+    above are read from it. Returns the rows written."""
+    names = [c.strip() for c in columns.split(",")]
+    values = [c for c in names if c not in keys and c != "computed_at"]
+    cursor.execute(
+        f"""INSERT INTO {table} ({columns}) {select}
+            ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in names)}
+            WHERE ({", ".join(f"{table}.{c}" for c in values)}) <> ({", ".join(f"excluded.{c}" for c in values)})""",
+        [db_now],
+    )  # every column is NOT NULL, so <> on the row is "differs in a column"
+    written = cursor.rowcount
+    derived = f"SELECT {', '.join(keys)} FROM ({select}) d"
+    cursor.execute(f"DELETE FROM {table} WHERE ({', '.join(keys)}) NOT IN ({derived})", [db_now])
+    return written
+
+
 def _rebuild_general(cursor, *, dialect: Dialect, db_now, stage: Callable[[str], object]) -> dict[str, int]:
     """Every score level rebuilt by ``GROUP BY``s over the current ratings, on any database."""
     rows = {}
@@ -92,38 +112,25 @@ def _rebuild_general(cursor, *, dialect: Dialect, db_now, stage: Callable[[str],
     cursor.execute(dialect.create_temp("rb_scores_partner_categories", dialect.partner_categories_from(current)), [])
     stage("current ratings")
 
-    cursor.execute(f"DELETE FROM {T.agreement_score}", [])
-    cursor.execute(
-        f"INSERT INTO {T.agreement_score} ({AGREEMENT_COLUMNS}) SELECT a.*, %s FROM rb_scores_agreements a",
-        [db_now],
-    )
-    rows["agreements"] = cursor.rowcount
-    cursor.execute(f"DELETE FROM {T.partner_score}", [])
-    cursor.execute(
-        f"""INSERT INTO {T.partner_score} (partner_id, {TALLY_COLUMNS}, computed_at)
+    tally = f"{TALLY_COLUMNS}, computed_at"
+    levels = {  # name: (table, key columns, columns, rows); agreements first, the others read them
+        "agreements": (T.agreement_score, ("agreement_id",), AGREEMENT_COLUMNS,
+                       "SELECT a.*, %s FROM rb_scores_agreements a WHERE 1 = 1"),
+        "partners": (T.partner_score, ("partner_id",), f"partner_id, {tally}", f"""
             SELECT ap.partner_id, {dialect.tally_of_agreements()}, %s
             FROM {T.agreement_score} s JOIN {T.agreement_partners} ap ON ap.agreement_id = s.agreement_id
-            WHERE s.is_active GROUP BY ap.partner_id""",
-        [db_now],
-    )
-    rows["partners"] = cursor.rowcount
-    cursor.execute(f"DELETE FROM {T.partner_category_score}", [])
-    cursor.execute(
-        f"""INSERT INTO {T.partner_category_score} (partner_id, category_code, {TALLY_COLUMNS}, computed_at)
+            WHERE s.is_active GROUP BY ap.partner_id"""),
+        "partner_categories": (T.partner_category_score, ("partner_id", "category_code"),
+                               f"partner_id, category_code, {tally}", f"""
             SELECT t.partner_id, t.category_code, {dialect.tally_sums()}, %s
             FROM rb_scores_partner_categories t WHERE t.partner_id IS NOT NULL
-            GROUP BY t.partner_id, t.category_code""",
-        [db_now],
-    )
-    rows["partner_categories"] = cursor.rowcount
-    cursor.execute(f"DELETE FROM {T.category_score}", [])
-    cursor.execute(
-        f"""INSERT INTO {T.category_score} (category_code, {TALLY_COLUMNS}, computed_at)
+            GROUP BY t.partner_id, t.category_code"""),
+        "categories": (T.category_score, ("category_code",), f"category_code, {tally}", f"""
             SELECT t.category_code, {dialect.tally_sums()}, %s
-            FROM rb_scores_partner_categories t WHERE t.is_primary = 1 GROUP BY t.category_code""",
-        [db_now],
-    )
-    rows["categories"] = cursor.rowcount
+            FROM rb_scores_partner_categories t WHERE t.is_primary = 1 GROUP BY t.category_code"""),
+    }
+    for name, (table, keys, columns, select) in levels.items():
+        rows[name] = _write_changed(cursor, table=table, keys=keys, columns=columns, select=select, db_now=db_now)
     updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in TALLY_COLUMNS.split(","))
     cursor.execute(
         f"""INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at)

@@ -10,11 +10,14 @@ The statements, each a set operation:
    expressions are evaluated once per rating, and the aggregation stays cheap.
 3. ``rb_scores_agreements``: the agreement scores derived from those columns (sums computed by
    the parallel workers, roll-ups by the catalogue's rules), with each code's fields unpacked.
-4. ``rb_scores_partners``: 20,000 agreement rows (not a million ratings) grouped per partner,
-   each code a group of columns.
-5. One statement of data-modifying CTEs rewrites every stored row in place (``UPDATE ... FROM``:
-   on half-empty pages, see migration 0003, these are HOT updates) and deletes the rows no longer
-   derived from anything; rows scored for the first time are then inserted.
+4. ``rb_scores_partners``: 20,000 agreement rows (not a million ratings), with their packed
+   ratings, grouped per partner, each code a group of columns.
+5. One statement of data-modifying CTEs rewrites, in place, the stored rows whose values changed
+   (``UPDATE ... FROM ... WHERE row IS DISTINCT FROM``: on half-empty pages, see migration 0003,
+   these are HOT updates), and deletes the rows no longer derived from anything; rows scored for
+   the first time are then inserted. A row whose values are unchanged is not written, so it keeps
+   the ``computed_at`` of the run that produced its value (its fingerprint says the inputs are the
+   same); the portfolio row is always written, with this run's time.
 
 Staging tables are UNLOGGED rather than temporary where a later statement reads them in parallel
 or where they hold megabytes (temporary buffers are 8 MB by default, beyond which they spill);
@@ -217,7 +220,7 @@ def _field(column: str, name: str) -> str:
 
 def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes: list[str]) -> str:
     """Statement 3: the agreement scores (``AGREEMENT_COLUMNS`` but ``computed_at``, and
-    ``first_partner``) from their packed ratings.
+    ``first_partner``) from their packed ratings, which it carries on (``c<i>``) for statement 4.
 
     The sums are computed by the parallel workers (a projection of the scan); an ``OFFSET 0``
     subquery then hands them to the roll-ups as plain columns, computed once.
@@ -234,12 +237,13 @@ def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes
             f"COALESCE(CAST(1 AS BIGINT) << ({LANE} * ({_field(f's.c{i}', name)} - 1)), 0)" for i in range(n)
         )
 
+    weight_total = " + ".join(f"(CASE WHEN s.c{i} IS NULL THEN 0 ELSE {weight[i]} END)" for i in range(n))
+    packed = ", ".join(f"s.c{i}" for i in range(n))
     # The agreement's fingerprint: each rating's hash mixed with its weight (weighted_rating_hash).
     fingerprint = " + ".join(f"COALESCE({mix(_field(f's.c{i}', 'f') + f' + {weight[i]}')}, 0)" for i in range(n))
-    weight_total = " + ".join(f"(CASE WHEN s.c{i} IS NULL THEN 0 ELSE {weight[i]} END)" for i in range(n))
     sums = f"""
         SELECT l.agreement_id, l.assessment_id, l.catalogue_id, l.active, l.counted_partners, l.first_partner,
-               s.n_ratings, {weight_total} AS weight_total,
+               s.n_ratings, {packed}, {weight_total} AS weight_total,
                {weighted("r")} AS residual_wsum, {weighted("l")} AS residual_wsum_low,
                {weighted("h")} AS residual_wsum_high, {weighted("i")} AS inherent_wsum,
                {lanes("k")} AS bands, {lanes("kl")} AS bands_low, {lanes("kh")} AS bands_high,
@@ -251,12 +255,12 @@ def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes
         for k in dialect.rule_ranks(rules) for end in ("low", "high")
     )
     g = f"""(
-        SELECT s.{keys.replace(", ", ", s.")}, s.weight_total, s.residual_wsum, s.residual_wsum_low,
+        SELECT s.{keys.replace(", ", ", s.")}, {packed}, s.weight_total, s.residual_wsum, s.residual_wsum_low,
                s.residual_wsum_high, s.inherent_wsum, s.fingerprint, {_worst("s.bands")} AS worst,
                {_worst("s.bands_low")} AS worst_low, {_worst("s.bands_high")} AS worst_high,
                {", ".join(f"{_lane('s.bands', k)} AS b{k}" for k in RANKS)}{at_or_above}
         FROM ({sums}) s OFFSET 0)"""
-    results = dialect.agreement_results(g, rules, extra=", g.first_partner")
+    results = dialect.agreement_results(g, rules, extra=", g.first_partner, " + packed.replace("s.", "g."))
     return f"CREATE UNLOGGED TABLE {AGREEMENTS} WITH (parallel_workers = 0) AS {results}"
 
 
@@ -291,11 +295,11 @@ def _partners_sql(codes: list[str]) -> str:
     first partner, or no partner: summing only primary rows counts each agreement once, the
     category and portfolio levels), with one group of columns per category code."""
     per_code = "".join(
-        f", COUNT(r.c{i}) AS n{i}"
-        + "".join(f", SUM({_field(f'r.c{i}', name)}) AS {name}{i}" for name in ("r", "l", "h", "i"))
-        + "".join(f", CAST(SUM({_tally_lanes(_field(f'r.c{i}', 'k'), half)}) AS BIGINT) AS k{i}_{half}"
+        f", COUNT(a.c{i}) AS n{i}"
+        + "".join(f", SUM({_field(f'a.c{i}', name)}) AS {name}{i}" for name in ("r", "l", "h", "i"))
+        + "".join(f", CAST(SUM({_tally_lanes(_field(f'a.c{i}', 'k'), half)}) AS BIGINT) AS k{i}_{half}"
                   for half in (0, 1))
-        + f", SUM({_field(f'r.c{i}', 'f')}) %% {P} AS f{i}"
+        + f", SUM({_field(f'a.c{i}', 'f')}) %% {P} AS f{i}"
         for i in range(len(codes))
     )
     return f"""
@@ -305,7 +309,7 @@ def _partners_sql(codes: list[str]) -> str:
                SUM(a.score_high_c) AS score_high_sum_c, SUM(a.inherent_score_c) AS inherent_sum_c,
                {", ".join(f"COUNT(*) FILTER (WHERE a.band_rank = {k}) AS band_{k}" for k in RANKS)},
                SUM(a.fingerprint) %% {P} AS fingerprint{per_code}
-        FROM {AGREEMENTS} a JOIN {RATINGS} r ON r.assessment_id = a.assessment_id
+        FROM {AGREEMENTS} a
         LEFT JOIN {T.agreement_partners} ap ON ap.agreement_id = a.agreement_id
         WHERE a.is_active GROUP BY 1, 2
     """
@@ -345,19 +349,27 @@ LEVELS = (
 )
 
 
+def _changed(columns: list[str], new: str) -> str:
+    """SQL: the stored row ``t`` differs from the new row ``new`` in one of ``columns``."""
+    return f"({', '.join(f't.{c}' for c in columns)}) IS DISTINCT FROM ({', '.join(f'{new}.{c}' for c in columns)})"
+
+
 def _scores_sql(codes: list[str]) -> str:
-    """Statement 5: every stored row rewritten in place, in one statement of data-modifying CTEs
-    (UPDATE ... FROM: no conflict check and row lock per row, as an upsert would take), and rows
-    no longer derived deleted. Returns the rows updated and the rows expected per level (missing
-    rows are then inserted), and the rows deleted."""
+    """Statement 5: the stored rows whose values changed rewritten in place, in one statement of
+    data-modifying CTEs (UPDATE ... FROM: no conflict check and row lock per row, as an upsert
+    would take), and rows no longer derived deleted. Returns, per level, the rows updated, the rows
+    stored before, the rows deleted and the rows derived now: a level keeping fewer rows (stored
+    less deleted) than it derives has new rows, inserted next."""
     result_columns = [c.strip() for c in AGREEMENT_COLUMNS.split(",") if c.strip() != "computed_at"]
-    set_agreements = ", ".join(f"{c} = a.{c}" for c in result_columns if c != "agreement_id")
+    values = [c for c in result_columns if c != "agreement_id"]
+    set_agreements = ", ".join(f"{c} = a.{c}" for c in values)
     set_tally = ", ".join(f"{c} = x.{c}" for c in TALLY_COLUMN_LIST)
     updates = "".join(
         f""",
         updated_{source} AS (
             UPDATE {table} t SET {set_tally}, computed_at = %(now)s FROM {source} x
-            WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)} RETURNING 1)"""
+            WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)}
+              AND {_changed(TALLY_COLUMN_LIST, "x")} RETURNING 1)"""
         for table, source, keys in LEVELS
     )
     # Rows no longer derived from anything (a partner whose agreements all stopped counting, an
@@ -370,15 +382,18 @@ def _scores_sql(codes: list[str]) -> str:
             RETURNING 1)"""
         for table, source, keys in LEVELS
     )
+    # The statement's snapshot is taken before its writes: COUNT(*) FROM a table is its rows before.
     counts = ", ".join(
-        f"(SELECT COUNT(*) FROM updated_{source}), (SELECT COUNT(*) FROM {source})" for _, source, _ in LEVELS
+        f"(SELECT COUNT(*) FROM updated_{name}), (SELECT COUNT(*) FROM {table}), (SELECT COUNT(*) FROM stale_{name}), "
+        f"(SELECT COUNT(*) FROM {source})"
+        for table, name, source in ((T.agreement_score, "agreements", AGREEMENTS),
+                                    *((table, source, source) for table, source, _ in LEVELS))
     )
-    stale = " + ".join(f"(SELECT COUNT(*) FROM stale_{source})" for _, source, _ in (*LEVELS, (0, "agreements", 0)))
     # %(now)s: the recompute's timestamp, for every row written.
     return f"""
         WITH updated_agreements AS (
             UPDATE {T.agreement_score} t SET {set_agreements}, computed_at = %(now)s
-            FROM {AGREEMENTS} a WHERE t.agreement_id = a.agreement_id RETURNING 1),
+            FROM {AGREEMENTS} a WHERE t.agreement_id = a.agreement_id AND {_changed(values, "a")} RETURNING 1),
         stale_agreements AS (
             DELETE FROM {T.agreement_score} t WHERE t.agreement_id NOT IN (SELECT a.agreement_id FROM {AGREEMENTS} a)
             RETURNING 1),
@@ -387,7 +402,7 @@ def _scores_sql(codes: list[str]) -> str:
             UPDATE {T.portfolio_score} SET ({TALLY_COLUMNS}, computed_at) = (
                 SELECT {", ".join(f"COALESCE(p.{c}, 0)" for c in TALLY_COLUMN_LIST)}, %(now)s FROM primary_rows p)
             WHERE id = 1 RETURNING 1)
-        SELECT (SELECT COUNT(*) FROM updated_agreements), {counts}, {stale}
+        SELECT {counts}
     """
 
 
@@ -454,15 +469,15 @@ def rebuild_scores_postgresql(
     cursor.execute(_agreements_sql(dialect, rules, codes), [])
     cursor.execute(_partners_sql(codes), [])
     cursor.execute(_scores_sql(codes), {"now": db_now})
-    agreements, *levels, deleted = cursor.fetchone()
-    written = [levels[0], levels[2], levels[4]]
-    if agreements < scored or any(levels[i] < levels[i + 1] for i in (0, 2, 4)):
+    counts = cursor.fetchone()
+    # Per level (agreements, partners, partner x category, categories).
+    updated, stored, deleted, derived = (counts[i::4] for i in range(4))
+    written = list(updated)
+    if any(s - d < n for s, d, n in zip(stored, deleted, derived, strict=True)):
         cursor.execute(_new_rows_sql(codes), {"now": db_now})
-        new_agreements, *new_levels = cursor.fetchone()
-        agreements += new_agreements
-        written = [w + n for w, n in zip(written, new_levels, strict=True)]
-    partners, partner_categories, categories = written
+        written = [w + n for w, n in zip(written, cursor.fetchone(), strict=True)]
+    agreements, partners, partner_categories, categories = written
     drop_staging(cursor)
     stage("scores")
     return {"agreements": agreements, "partners": partners, "partner_categories": partner_categories,
-            "categories": categories, "deleted": deleted}
+            "categories": categories, "deleted": sum(deleted)}

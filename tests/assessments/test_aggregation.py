@@ -87,6 +87,39 @@ def test_full_recompute_twice_gives_the_same_rows(portfolio):
     assert scores_differences(first, scores_stored()) == []
 
 
+def _computed_at(model, key: str) -> dict:
+    return dict(model.objects.values_list(key, "computed_at"))
+
+
+@pytest.mark.parametrize("path", ["as configured", "general"])
+def test_full_recompute_rewrites_only_the_rows_whose_values_changed(portfolio, path, monkeypatch):
+    """The nightly run checks every score but writes only what differs: an unchanged score keeps
+    the time its value was computed; the portfolio row records every run."""
+    if path == "general":
+        monkeypatch.setattr("assessments.aggregation.single_pass.MAX_CODES", 0)  # PostgreSQL hands over too
+    aggregation.scores_full_recompute()
+    agreements_before = _computed_at(AgreementScore, "agreement_id")
+    partners_before = _computed_at(PartnerScore, "partner_id")
+    portfolio_before = PortfolioScore.objects.get().computed_at
+    active = list(AgreementScore.objects.filter(is_active=True).order_by("agreement_id"))
+    reassessed, stopped = active[0].agreement, active[1].agreement
+    approve_new_assessment(agreement=reassessed, rng=random.Random(5), when=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    stopped.status = AgreementStatus.SUSPENDED
+    stopped.save(update_fields=["status"])
+
+    aggregation.scores_full_recompute()
+
+    assert_scores_equal_reference()
+    agreements_after = _computed_at(AgreementScore, "agreement_id")
+    rewritten = {pk for pk, at in agreements_after.items() if at != agreements_before[pk]}
+    assert rewritten == {reassessed.pk, stopped.pk}
+    touched_partners = {p.pk for a in (reassessed, stopped) for p in a.partners.all()}
+    partners_after = _computed_at(PartnerScore, "partner_id")
+    assert {pk for pk, at in partners_after.items() if at != partners_before.get(pk)} <= touched_partners
+    assert any(partners_after.get(pk) != partners_before.get(pk) for pk in touched_partners)
+    assert PortfolioScore.objects.get().computed_at > portfolio_before
+
+
 def test_hand_computed_agreement_partner_category_and_portfolio():
     catalogue = CatalogueFactory(contents__categories=2)
     first, second = catalogue.categories.order_by("display_order")
