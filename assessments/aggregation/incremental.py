@@ -7,10 +7,14 @@ published matrix). The difference is added to the partner, partner x category, c
 portfolio tallies with ``col = col + delta`` upserts: integer sums and counts, so the result is
 exactly what a full recompute would store (``tests/assessments/test_aggregation.py`` proves it).
 
-The number of statements does not depend on the portfolio's size, only (in chunks of
-``CHUNK_ROWS``) on how many agreements are recomputed together: the scores lock, one read of
+The number of statements does not depend on the portfolio's size: the scores lock, one read of
 everything the agreements need, the catalogue rules, and (on PostgreSQL) one statement of
-data-modifying CTEs for every write, since each round trip costs as much as the work itself.
+data-modifying CTEs for every write, since each round trip costs as much as the work itself
+(on SQLite, writes go in chunks of ``CHUNK_ROWS``). On PostgreSQL the statements are prepared once per
+database session (``prepared.execute_prepared``), since planning them took longer than running
+them; the rows to write travel as one array per column (``unnest``), so that the text of the
+write does not depend on how many rows each level gets, and the recompute of one approved
+agreement runs the same statements every time.
 
 An agreement's partners may have changed since it was last computed (``hooks.
 agreement_partners_changed``): its old contribution is subtracted from the partners it was
@@ -33,6 +37,7 @@ from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
 from ..models import AgreementScore
 from ..models.aggregates import partner_ids_parse
+from .prepared import execute_prepared
 from .rules import catalogue_rules, confidence_widening
 from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
 
@@ -71,7 +76,7 @@ def _marks(values: Sequence) -> str:
 
 
 def _fetch(cursor, sql: str, params: Sequence) -> list[tuple]:
-    cursor.execute(sql, list(params))
+    execute_prepared(cursor, sql, params)
     return cursor.fetchall()
 
 
@@ -91,28 +96,43 @@ class _Write:
     keys: tuple[str, ...] = ()
 
 
-def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple], db_now) -> list[_Write]:
+def _columns_as_arrays(rows: Sequence[Sequence]) -> list[list]:
+    """Rows as one list per column: on PostgreSQL each becomes an array parameter of ``unnest``,
+    so that a statement's text (and its prepared plan) does not depend on how many rows it writes."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple], db_now,
+                   postgres: bool) -> list[_Write]:
     """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys."""
+    if not rows:
+        return []
     columns = [*key_columns, *_TALLY]
     increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _TALLY if c != "fingerprint")
     fingerprint = f"fingerprint = ({table}.fingerprint + excluded.fingerprint) %% {scoring.FINGERPRINT_MODULUS}"
+    conflict = (
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {increments}, {fingerprint}, "
+        f"computed_at = excluded.computed_at RETURNING {', '.join(key_columns)}, n"
+    )
+    values = [(*key_values, *_tally_values(tally)) for *key_values, tally in rows]
+    if postgres:
+        types = ", ".join("%s::TEXT[]" if c == "category_code" else "%s::BIGINT[]" for c in columns)
+        return [_Write(table, (
+            f"INSERT INTO {table} ({', '.join(columns)}, computed_at) "
+            f"SELECT u.*, CAST(%s AS TIMESTAMPTZ) FROM unnest({types}) u {conflict}"
+        ), [db_now, *_columns_as_arrays(values)], tuple(key_columns))]
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    writes = []
-    for chunk in _chunks(rows):
-        params: list = []
-        for *key_values, tally in chunk:
-            params += [*key_values, *_tally_values(tally)]
-        # The timestamp once per statement, not per row: fewer parameters to send and parse.
-        # (VALUES columns are column1, column2... in both databases; SQLite needs the WHERE before
-        # ON CONFLICT to parse an upsert from a SELECT.)
-        values = ", ".join(f"v.column{i}" for i in range(1, len(columns) + 1))
-        writes.append(_Write(table, (
-            f"INSERT INTO {table} ({', '.join(columns)}, computed_at) SELECT {values}, %s FROM (VALUES "
-            f"{', '.join([placeholder] * len(chunk))}) v WHERE 1 = 1 "
-            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {increments}, {fingerprint}, "
-            f"computed_at = excluded.computed_at RETURNING {', '.join(key_columns)}, n"
-        ), [db_now, *params], tuple(key_columns)))
-    return writes
+    # The timestamp once per statement, not per row: fewer parameters to send and parse. (VALUES
+    # columns are column1, column2...; SQLite needs the WHERE before ON CONFLICT to parse an upsert
+    # from a SELECT.)
+    selected = ", ".join(f"v.column{i}" for i in range(1, len(columns) + 1))
+    return [
+        _Write(table, (
+            f"INSERT INTO {table} ({', '.join(columns)}, computed_at) SELECT {selected}, %s FROM (VALUES "
+            f"{', '.join([placeholder] * len(chunk))}) v WHERE 1 = 1 {conflict}"
+        ), [db_now, *(v for row in chunk for v in row)], tuple(key_columns))
+        for chunk in _chunks(values)
+    ]
 
 
 def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:
@@ -127,7 +147,7 @@ def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:
             f"FROM w{i} WHERE n = 0"
             for i, w in enumerate(writes) if w.keys
         ) or "SELECT 0, NULL, NULL WHERE FALSE"
-        cursor.execute(f"WITH {ctes} {empties}", [v for w in writes for v in w.params])
+        execute_prepared(cursor, f"WITH {ctes} {empties}", [v for w in writes for v in w.params])
         emptied = [(writes[i], tuple(k for k in key if k is not None)) for i, *key in cursor.fetchall()]
     else:
         for write in writes:
@@ -143,16 +163,30 @@ def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE n = 0 AND ({match})", [str(v) for key in chunk for v in key])
 
 
-def _agreement_writes(upserts: list[tuple], removed: list[int]) -> list[_Write]:
-    """Upsert ``(column values...)`` rows of ``AGREEMENT_COLUMNS`` and delete ``removed``."""
-    columns = _AGREEMENT_COLUMNS
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "agreement_id")
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+def _agreement_writes(upserts: list[tuple], removed: list[int], *, db_now, postgres: bool) -> list[_Write]:
+    """Upsert ``(column values...)`` rows of ``AGREEMENT_COLUMNS`` but ``computed_at`` and delete
+    ``removed``."""
+    columns = [c for c in _AGREEMENT_COLUMNS if c != "computed_at"]
+    conflict = "ON CONFLICT (agreement_id) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in (*columns, "computed_at") if c != "agreement_id"
+    )
+    names = f"{', '.join(columns)}, computed_at"
+    if postgres:
+        types = {"is_active": "BOOLEAN", "counted_partners": "TEXT"}
+        arrays = ", ".join(f"%s::{types.get(c, 'BIGINT')}[]" for c in columns)
+        writes = [_Write(T.agreement_score, (
+            f"INSERT INTO {T.agreement_score} ({names}) SELECT u.*, CAST(%s AS TIMESTAMPTZ) FROM unnest({arrays}) u "
+            f"{conflict}"
+        ), [db_now, *_columns_as_arrays(upserts)])] if upserts else []
+        if removed:
+            writes.append(_Write(T.agreement_score, f"DELETE FROM {T.agreement_score} WHERE agreement_id = "
+                                 f"ANY(%s::BIGINT[])", [removed]))
+        return writes
+    placeholder = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     writes = [
         _Write(T.agreement_score, (
-            f"INSERT INTO {T.agreement_score} ({', '.join(columns)}) VALUES {', '.join([placeholder] * len(chunk))} "
-            f"ON CONFLICT (agreement_id) DO UPDATE SET {updates}"
-        ), [v for row in chunk for v in row])
+            f"INSERT INTO {T.agreement_score} ({names}) VALUES {', '.join([placeholder] * len(chunk))} {conflict}"
+        ), [v for row in chunk for v in (*row, db_now)])
         for chunk in _chunks(upserts)
     ]
     writes += [
@@ -160,6 +194,21 @@ def _agreement_writes(upserts: list[tuple], removed: list[int]) -> list[_Write]:
         for chunk in _chunks(removed)
     ]
     return writes
+
+
+def _mark_deletes(marks: list[tuple[int, int]], *, postgres: bool) -> list[_Write]:
+    """Delete the dirty marks ``(agreement_id, generation)`` read at the start (not later ones)."""
+    if not marks:
+        return []
+    if postgres:
+        return [_Write(T.dirty, f"DELETE FROM {T.dirty} WHERE (agreement_id, generation) IN "
+                                f"(SELECT * FROM unnest(%s::BIGINT[], %s::BIGINT[]))", _columns_as_arrays(marks))]
+    return [
+        _Write(T.dirty, f"DELETE FROM {T.dirty} WHERE "
+               + " OR ".join(["(agreement_id = %s AND generation = %s)"] * len(chunk)),
+               [v for mark in chunk for v in mark])
+        for chunk in _chunks(marks)
+    ]
 
 
 def _read(cursor, dialect: Dialect, ids: list[int]):
@@ -270,15 +319,16 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
                 row = {
                     "agreement_id": agreement_id, "assessment_id": latest[agreement_id][0],
                     "catalogue_id": latest[agreement_id][1], "is_active": active,
-                    "counted_partners": ",".join(map(str, partner_ids)), "computed_at": db_now,
+                    "counted_partners": ",".join(map(str, partner_ids)),
                     **{name: getattr(result, name) for name in AgreementScore.RESULT_FIELDS},
                     **dict(zip(AgreementScore.BAND_FIELDS, result.band_counts, strict=True)),
                 }
-                upserts.append(tuple(row[c] for c in _AGREEMENT_COLUMNS))
+                upserts.append(tuple(row[c] for c in _AGREEMENT_COLUMNS if c != "computed_at"))
             elif old_row is not None:
                 removed.append(agreement_id)
 
-        writes = _agreement_writes(upserts, removed)
+        postgres = dialect.postgres
+        writes = _agreement_writes(upserts, removed, db_now=db_now, postgres=postgres)
         by_level: dict[str, list[tuple]] = defaultdict(list)
         for key, delta in sorted(deltas.items(), key=lambda item: tuple(map(str, item[0]))):
             by_level[key[0]].append((*key[1:], delta))
@@ -287,19 +337,15 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
             ("partner_category", T.partner_category_score, ["partner_id", "category_code"]),
             ("category", T.category_score, ["category_code"]),
         ):
-            writes += _tally_upserts(table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now)
+            writes += _tally_upserts(table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now,
+                                     postgres=postgres)
         # The portfolio row is never emptied: it stays, counting zero (its upsert returns no keys).
         writes += [
             _Write(w.table, w.sql.replace(" RETURNING id, n", ""), w.params)
             for w in _tally_upserts(table=T.portfolio_score, key_columns=["id"],
-                                    rows=[(1, t) for (t,) in by_level["portfolio"]], db_now=db_now)
+                                    rows=[(1, t) for (t,) in by_level["portfolio"]], db_now=db_now, postgres=postgres)
         ]
-        writes += [
-            _Write(T.dirty, f"DELETE FROM {T.dirty} WHERE "
-                   + " OR ".join(["(agreement_id = %s AND generation = %s)"] * len(chunk)),
-                   [v for mark in chunk for v in mark])
-            for chunk in _chunks(marks)
-        ]
+        writes += _mark_deletes(marks, postgres=postgres)
         if writes:
-            _execute_writes(cursor, writes, postgres=dialect.postgres)
+            _execute_writes(cursor, writes, postgres=postgres)
     return len(ids)

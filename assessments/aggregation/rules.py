@@ -16,6 +16,7 @@ from django.db import connection
 from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell, RiskCatalogue, RiskCategory
 
 from .. import scoring
+from .prepared import execute_prepared
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def catalogue_rules(*, catalogue_ids: Iterable[int]) -> dict[int, CatalogueRules
     with connection.cursor() as cursor:
         # The catalogues with their bands and matrix cells, then (category_id set) their categories.
         # Parameters as text, so that the rows can key the cache of ``_rules_from``.
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f"SELECT k.id, k.name, k.version, k.rollup_method, CAST(k.rollup_params AS TEXT), b.rank, b.code, "
             f"b.label, b.colour, m.likelihood, m.impact, NULL, NULL FROM {catalogue} k "
             f"LEFT JOIN {band} b ON b.catalogue_id = k.id LEFT JOIN {cell} m ON m.band_id = b.id "

@@ -33,6 +33,7 @@ from ..models import (
     Rating,
     ScoreSnapshot,
 )
+from .prepared import execute_prepared
 from .rules import CatalogueRules
 
 P = scoring.FINGERPRINT_MODULUS
@@ -365,7 +366,8 @@ def lock_scores(cursor, db_now) -> None:
     of it (which every recompute would otherwise add).
     """
     zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
-    cursor.execute(
+    execute_prepared(
+        cursor,
         f"INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at) VALUES ({PortfolioScore.SINGLETON_ID}, "
         f"{zeros}, %s) ON CONFLICT (id) DO UPDATE SET id = excluded.id WHERE 1 = 0",
         [db_now],

@@ -215,6 +215,9 @@ RISKBOARD_SCORES_SWEEP_MAX_SECONDS = 45
 # Memory for the sorts and hashes of the full recompute, per PostgreSQL transaction.
 RISKBOARD_SCORES_WORK_MEM = os.environ.get("RISKBOARD_SCORES_WORK_MEM", "64MB")
 RISKBOARD_SCORES_SWEEP_SECONDS = float(os.environ.get("RISKBOARD_SCORES_SWEEP_SECONDS", "60"))
+# The incremental recompute's statements are prepared once per database session (PostgreSQL).
+# Turn off behind a pooler that hands one session to several clients (PgBouncer in transaction mode).
+RISKBOARD_SCORES_PREPARED_STATEMENTS = env_bool("RISKBOARD_SCORES_PREPARED_STATEMENTS", True)
 CELERY_BEAT_SCHEDULE = {
     # The reference recompute, and the day's snapshot for trends.
     "scores-full-recompute-nightly": {

@@ -1,0 +1,66 @@
+"""Prepared statements of the incremental recompute (PostgreSQL only; elsewhere a plain execute)."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from assessments.aggregation import prepared
+from assessments.aggregation.prepared import execute_prepared
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, list(params))
+        return cursor.fetchall()
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_parameters_and_a_literal_percent_sign_are_passed_through():
+    assert _run("SELECT 7 %% 3, CAST(%s AS INTEGER) + 1, CAST(%s AS TEXT)", [41, "it's"]) == [(1, 42, "it's")]
+    assert _run("SELECT 7 %% 3, CAST(%s AS INTEGER) + 1, CAST(%s AS TEXT)", [1, "again"]) == [(1, 2, "again")]
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+
+
+@postgresql_only
+def test_a_statement_is_prepared_once_per_session_and_survives_a_rollback():
+    sql = "SELECT CAST(%s AS INTEGER) * 2 AS rb_test_doubled"
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        assert _run(sql, [2]) == [(4,)]
+        transaction.savepoint_rollback(sid)  # PREPARE is not undone by a rollback
+    assert _run(sql, [5]) == [(10,)]
+    assert sum("rb_test_doubled" in s for s in _prepared_statements()) == 1
+
+
+@postgresql_only
+def test_after_an_error_the_next_statement_prepares_afresh():
+    sql = "SELECT 1 / CAST(%s AS INTEGER) AS rb_test_inverse"
+    assert _run(sql, [1]) == [(1,)]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _run(sql, [0])  # division by zero: the transaction is aborted
+    assert _run(sql, [1]) == [(1,)]
+    assert sum("rb_test_inverse" in s for s in _prepared_statements()) == 1
+
+
+@postgresql_only
+def test_the_least_recently_used_statements_are_let_go(monkeypatch):
+    monkeypatch.setattr(prepared, "PREPARED_LIMIT", 2)
+    for n in (1, 2, 1, 3):  # 2 is the least recently used when 3 comes
+        assert _run(f"SELECT {n} AS rb_test_n{n}") == [(n,)]
+    kept = {n for n in (1, 2, 3) if any(f"rb_test_n{n}" in s for s in _prepared_statements())}
+    assert kept == {1, 3}
+
+
+@postgresql_only
+def test_the_setting_turns_preparation_off(settings):
+    settings.RISKBOARD_SCORES_PREPARED_STATEMENTS = False
+    assert _run("SELECT CAST(%s AS INTEGER) AS rb_test_plain", [3]) == [(3,)]
+    assert not any("rb_test_plain" in s for s in _prepared_statements())
