@@ -7,11 +7,17 @@ database holds fewer agreements. Prints the figures and writes ``bench/results.j
 What is measured (medians of repeated runs unless said otherwise):
 
 - ``full_recompute_s``: ``scores_full_recompute()`` (after one warm-up run, reported as
-  ``full_recompute_cold_s``).
+  ``full_recompute_cold_s``). With nothing changed since the warm-up it reads and computes
+  everything and writes only the portfolio row and today's snapshot: what the nightly run does
+  when the incremental recomputes have kept up.
 - ``sql_floor_s``: one SELECT computing the partner x category tallies from the latest approved
-  ratings: the same current-rating expression the full recompute uses (DISTINCT ON, the matrix
-  grid), one join to the partners and one GROUP BY, fetched to this process; same session
-  settings (``session_settings``: work_mem, JIT off) as the full recompute.
+  ratings: the current-rating expression of the portable path (DISTINCT ON, the matrix grid),
+  one join to the partners and one GROUP BY, fetched to this process; same session settings
+  (``session_settings``: work_mem, JIT off) as the full recompute.
+- ``full_to_floor_ratio``: their ratio. The two are timed in alternation, ``BENCH_ROUNDS``
+  (default 7) rounds of one each, so that a change in the machine's load falls on both; the
+  ratio of the medians is reported, with the lowest and highest ratio of one round
+  (``full_to_floor_ratio_range``).
 - ``python_loop_s``: ``scores_compute_in_python()``, the ORM ``values_list`` loop over every
   rating of approved assessments calling ``assessments.scoring``.
 - ``incremental_*``: one approval's ``agreements_recompute`` (time, statements), and the
@@ -83,10 +89,6 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def median_time(function, runs: int) -> float:
-    return statistics.median(timed(function)[0] for _ in range(runs))
-
-
 # --- Portfolio --------------------------------------------------------------------------------
 
 
@@ -99,7 +101,9 @@ def ensure_portfolio(agreements: int) -> None:
     elif have > agreements:
         say(f"Note: the database holds {have} agreements (AGREEMENTS={agreements}); measuring all of them.")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh planner statistics after a bulk load
+        # Fresh planner statistics after a bulk load, and no dead rows left by an earlier run: the
+        # state autovacuum keeps a database in.
+        cursor.execute("VACUUM (ANALYZE)")
 
 
 # --- Measurements -------------------------------------------------------------------------------
@@ -300,12 +304,19 @@ def main() -> int:
 
     cold, _ = timed(aggregation.scores_full_recompute)
     results["full_recompute_cold_s"] = cold
-    results["full_recompute_s"] = median_time(aggregation.scores_full_recompute, 3)
     sql = floor_sql()
     run_floor(sql)  # warm-up
-    results["sql_floor_s"] = median_time(lambda: run_floor(sql), 3)
+    fulls, floors = [], []
+    for _ in range(int(os.environ.get("BENCH_ROUNDS", "7"))):
+        fulls.append(timed(aggregation.scores_full_recompute)[0])
+        floors.append(timed(run_floor, sql)[0])
+    results["full_recompute_s"] = statistics.median(fulls)
+    results["sql_floor_s"] = statistics.median(floors)
     results["full_to_floor_ratio"] = results["full_recompute_s"] / results["sql_floor_s"]
-    say(f"Full recompute {results['full_recompute_s']:.2f} s, SQL floor {results['sql_floor_s']:.2f} s.")
+    rounds = [full / floor for full, floor in zip(fulls, floors, strict=True)]
+    results["full_to_floor_ratio_range"] = [round(min(rounds), 3), round(max(rounds), 3)]
+    say(f"Full recompute {results['full_recompute_s']:.3f} s, SQL floor {results['sql_floor_s']:.3f} s "
+        f"(ratio {results['full_to_floor_ratio']:.2f}; {min(rounds):.2f} to {max(rounds):.2f} by round).")
 
     results["python_loop_s"], reference = timed(scores_compute_in_python)
     differences = scores_differences(reference, scores_stored())

@@ -60,6 +60,11 @@ def test_commands_name_things_that_exist(compose):
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
 
 
+def test_a_deploy_migrates_then_recomputes_every_score(compose):
+    steps = re.findall(r"manage\.py ([\w-]+(?: --[\w-]+)*)", " ".join(compose["services"]["migrate"]["command"]))
+    assert steps[0].startswith("migrate") and steps[-1] == "recompute_scores --full"
+
+
 def test_settings_read_the_environment_compose_passes(compose):
     env = dict(compose["services"]["web"]["environment"])
     env["DJANGO_SECRET_KEY"] = "from-the-operator"

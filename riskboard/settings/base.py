@@ -205,7 +205,9 @@ LOGGING = {
 # --- Scores ---------------------------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402
 
-# Levels by which a rating's confidence widens its score range (assessments.scoring).
+# Levels by which a rating's confidence widens its score range (assessments.scoring). Incremental
+# recomputes assume it fixed: after changing it, run `manage.py recompute_scores --full` (the
+# compose file's migrate step does on every deploy).
 RISKBOARD_SCORES_CONFIDENCE_WIDENING = {"high": 0, "medium": 0, "low": 1}
 # The sweeper recomputes dirty agreements in batches; with more than FULL_THRESHOLD dirty it runs
 # one full recompute instead. Its interval is shortened by tests that wait for it.
