@@ -81,7 +81,7 @@ def test_the_list_says_when_its_scores_were_computed(client, world, listing):
     html = client.get(LIST).content.decode()
     freshness = re.search(r"<p class=\"freshness meta\" data-freshness>(.*?)</p>", html, re.S).group(1)
     assert f'datetime="{computed.isoformat()}"' in freshness
-    assert "pending" not in freshness
+    assert "pending" not in freshness and "up to date: no input has changed since" in freshness
 
 
 def test_the_current_band_is_the_stored_score_until_a_recompute_counts_a_new_approval(client, world, listing):
@@ -269,6 +269,7 @@ def test_the_agreement_page_shows_the_stored_score_and_when_it_was_computed(clie
     world.approved(agreement, residual=(1, 1))  # counted by no recompute yet
     html = client.get(page).content.decode()
     assert "<strong data-value>12.00</strong>" in html and "a recompute is pending" in html
+    assert "up to date" not in html
 
 
 def test_an_agreement_approved_before_any_recompute_says_so(client, world):
