@@ -18,10 +18,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from catalogue.models import RiskCatalogue
@@ -40,6 +42,8 @@ from .choices import (
     TransitionAction,
 )
 from .models import Agreement, Assessment, AssessmentTransition, Membership, Partner, Rating, Team
+from .scheduling import next_review_date
+from .selectors import catalogue_matrix
 
 # The demo world's "today". Fixed, so the seeded history does not depend on when it is run.
 REFERENCE_DATE = dt.date(2026, 10, 1)
@@ -207,7 +211,6 @@ class AssessmentPlan:
     submitted_at: dt.datetime | None = None
     approved_at: dt.datetime | None = None
     review_comment: str = ""
-    next_review_date: dt.date | None = None
     ratings: list[RatingPlan] = field(default_factory=list)
     transitions: list[TransitionPlan] = field(default_factory=list)
 
@@ -380,7 +383,7 @@ def _approved_history(
         plan.assessments.append(AssessmentPlan(
             as_of=as_of, status=AssessmentStatus.APPROVED, author=analyst, reviewer=manager, created_at=created,
             submitted_at=submitted, approved_at=approved, review_comment=comment,
-            next_review_date=as_of + REVIEW_INTERVAL, transitions=transitions, ratings=ratings,
+            transitions=transitions, ratings=ratings,
         ))
     return profile
 
@@ -549,11 +552,25 @@ def _assessments_ensure(
         if (plan.reference, item.as_of) not in assessment_ids
         and not (item.status in OPEN_STATUSES and plan.reference in with_open)  # the DB allows one open
     ]
+    cells = catalogue_matrix(catalogue_id=catalogue.pk)
+
+    def review_date(plan: AgreementPlan, item: AssessmentPlan) -> dt.date | None:
+        """As the approval service sets it: from the worst residual band, capped by the agreement's end."""
+        if item.status != AssessmentStatus.APPROVED:
+            return None
+        bands = [cells[r.levels[2:]] for r in item.ratings if None not in r.levels[2:]]
+        worst = max(bands, key=lambda band: band.rank, default=None)
+        return next_review_date(
+            approved_on=timezone.localdate(item.approved_at), worst_band_code=worst.code if worst else "",
+            months_by_band=settings.RISKBOARD_REVIEW_MONTHS, agreement_end=plan.end_date,
+            notice_period_days=plan.notice_period_days,
+        )
+
     objects = Assessment.objects.bulk_create(
         Assessment(
             agreement_id=agreement_ids[plan.reference], catalogue=catalogue, status=item.status, as_of=item.as_of,
             reviewer_id=user_ids[item.reviewer] if item.reviewer else None, review_comment=item.review_comment,
-            next_review_date=item.next_review_date, submitted_at=item.submitted_at, approved_at=item.approved_at,
+            next_review_date=review_date(plan, item), submitted_at=item.submitted_at, approved_at=item.approved_at,
         )
         for plan, item in todo
     )

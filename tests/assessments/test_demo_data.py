@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
+from assessments import selectors
 from assessments.choices import OPEN_STATUSES, AssessmentStatus, Role, TransitionAction
 from assessments.demo import PASSWORD_ENV, USERS, CategoryInfo, demo_portfolio_plan
 from assessments.models import Agreement, Assessment, AssessmentTransition, Membership, Partner, Rating, Team
@@ -77,6 +79,17 @@ def test_seed_demo_users_have_their_roles(seeded):
     assert users["admin"].is_staff and users["admin"].is_superuser
     assert not users["auditor"].is_staff and not users["analyst"].is_superuser
     assert all(user.email == f"{user.username}@example.org" and user.last_name for user in users.values())
+
+
+def test_seed_demo_review_dates_follow_the_band_rule_as_approval_sets_them(seeded):
+    approved = Assessment.objects.filter(status=AssessmentStatus.APPROVED).select_related("agreement")
+    intervals = set()
+    for assessment in approved:
+        approved_on = timezone.localdate(assessment.approved_at)
+        assert assessment.next_review_date == selectors.assessment_next_review_date(
+            assessment=assessment, approved_on=approved_on), assessment
+        intervals.add((assessment.next_review_date - approved_on).days // 28)
+    assert len(intervals) > 2  # the bands differ, and so do the intervals
 
 
 def test_seed_demo_approved_assessments_are_complete_and_chained(seeded, default_catalogue):
