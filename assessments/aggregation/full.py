@@ -64,8 +64,9 @@ def _snapshot(cursor, *, day: str, now) -> int:
     zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
     cursor.execute(f"DELETE FROM {T.snapshot} WHERE day = %s", [day])
     cursor.execute(
-        f"""WITH cur AS ({current}), prev AS ({previous})
-            INSERT INTO {T.snapshot} (day, level, key, {TALLY_COLUMNS}, computed_at)
+        # INSERT ... WITH, not WITH ... INSERT: SQLite's driver reports no row count for the latter.
+        f"""INSERT INTO {T.snapshot} (day, level, key, {TALLY_COLUMNS}, computed_at)
+            WITH cur AS ({current}), prev AS ({previous})
             SELECT %s, cur.level, cur.key, {cur_columns}, %s FROM cur
             LEFT JOIN prev ON prev.level = cur.level AND prev.key = cur.key
             WHERE prev.key IS NULL OR prev.fingerprint <> cur.fingerprint OR prev.n <> cur.n

@@ -429,14 +429,15 @@ def test_catalogue_weights_change_marks_and_recomputes_its_agreements(portfolio)
 
 def test_snapshots_store_only_changes_per_day(portfolio):
     day1, day2, day3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
-    aggregation.scores_full_recompute(today=day1)
+    result = aggregation.scores_full_recompute(today=day1)
     first_day = ScoreSnapshot.objects.filter(day=day1)
     partners = PartnerScore.objects.count()
     assert first_day.filter(level="partner").count() == partners
     assert first_day.filter(level="portfolio").count() == 1
+    assert result.rows["snapshots"] == first_day.count()  # as the command reports it
 
-    aggregation.scores_full_recompute(today=day2)  # nothing changed
-    assert not ScoreSnapshot.objects.filter(day=day2).exists()
+    result = aggregation.scores_full_recompute(today=day2)  # nothing changed
+    assert not ScoreSnapshot.objects.filter(day=day2).exists() and result.rows["snapshots"] == 0
 
     active = AgreementScore.objects.filter(is_active=True).select_related("agreement").first().agreement
     approve_new_assessment(agreement=active, rng=random.Random(9))
