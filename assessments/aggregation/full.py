@@ -78,12 +78,14 @@ def _snapshot(cursor, *, day: str, now) -> int:
     return cursor.rowcount
 
 
-def _write_changed(cursor, *, table: str, keys: tuple[str, ...], columns: str, select: str, db_now) -> int:
+def _write_changed(
+    cursor, *, table: str, keys: tuple[str, ...], columns: str, select: str, db_now
+) -> tuple[int, int]:
     """Make ``table`` hold exactly the rows of ``select`` (``columns``, the last ``computed_at``,
     given as its one parameter): rows whose values changed, or are new, are written with
     ``db_now``; rows with the same values are left as they are (and keep their ``computed_at``);
     rows ``select`` no longer gives are deleted. The agreement level is written first: the levels
-    above are read from it. Returns the rows written."""
+    above are read from it. Returns the rows written and the rows deleted."""
     names = [c.strip() for c in columns.split(",")]
     values = [c for c in names if c not in keys and c != "computed_at"]
     cursor.execute(
@@ -95,7 +97,7 @@ def _write_changed(cursor, *, table: str, keys: tuple[str, ...], columns: str, s
     written = cursor.rowcount
     derived = f"SELECT {', '.join(keys)} FROM ({select}) d"
     cursor.execute(f"DELETE FROM {table} WHERE ({', '.join(keys)}) NOT IN ({derived})", [db_now])
-    return written
+    return written, cursor.rowcount
 
 
 def _rebuild_general(cursor, *, dialect: Dialect, db_now, stage: Callable[[str], object]) -> dict[str, int]:
@@ -130,8 +132,11 @@ def _rebuild_general(cursor, *, dialect: Dialect, db_now, stage: Callable[[str],
             SELECT t.category_code, {dialect.tally_sums()}, %s
             FROM rb_scores_partner_categories t WHERE t.is_primary = 1 GROUP BY t.category_code"""),
     }
+    rows["deleted"] = 0
     for name, (table, keys, columns, select) in levels.items():
-        rows[name] = _write_changed(cursor, table=table, keys=keys, columns=columns, select=select, db_now=db_now)
+        rows[name], deleted = _write_changed(cursor, table=table, keys=keys, columns=columns, select=select,
+                                             db_now=db_now)
+        rows["deleted"] += deleted
     updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in TALLY_COLUMNS.split(","))
     cursor.execute(
         f"""INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at)

@@ -45,7 +45,8 @@ def execute_prepared(cursor, sql: str, params: Sequence) -> None:
             statements.append(f"DEALLOCATE {oldest}")
         numbered = iter(range(1, len(params) + 1))
         # Parameters $1, $2...; a literal %% stays as it is, for the interpolation below.
-        statements.append(f"PREPARE {name} AS {re.sub(r'%s', lambda _: f'${next(numbered)}', sql)}")
+        text = re.sub(r"%%|%s", lambda m: m.group() if m.group() == "%%" else f"${next(numbered)}", sql)
+        statements.append(f"PREPARE {name} AS {text}")
     # The generic plan, always: with arrays of rows (unnest), a plan for the actual lengths looks
     # cheaper to the planner, which would otherwise plan every execution anew. (Until the end of
     # the transaction; it concerns prepared statements only.)
@@ -53,7 +54,7 @@ def execute_prepared(cursor, sql: str, params: Sequence) -> None:
     statements.append(f"EXECUTE {name}" + (f" ({', '.join(['%s'] * len(params))})" if params else ""))
     try:
         cursor.execute("; ".join(statements), list(params))  # one round trip; the result is the last one's
-    except Exception:
+    except BaseException:  # the server may have run the PREPARE all the same
         connection._riskboard_prepared = (connection.connection, None)
         raise
     prepared[name] = None

@@ -26,6 +26,7 @@ from assessments.models import (
     PartnerCategoryScore,
     PartnerScore,
     PortfolioScore,
+    Rating,
     ScoreSnapshot,
 )
 from catalogue.choices import RollupMethod
@@ -118,6 +119,39 @@ def test_full_recompute_rewrites_only_the_rows_whose_values_changed(portfolio, p
     assert {pk for pk, at in partners_after.items() if at != partners_before.get(pk)} <= touched_partners
     assert any(partners_after.get(pk) != partners_before.get(pk) for pk in touched_partners)
     assert PortfolioScore.objects.get().computed_at > portfolio_before
+
+
+@pytest.mark.parametrize("path", ["as configured", "general"])
+def test_full_recompute_when_levels_gain_and_lose_rows_in_the_same_run(portfolio, path, monkeypatch):
+    """As many rows derived for the first time as rows no longer derived, at the agreement and the
+    partner levels at once: the counts balance, yet both must be written."""
+    if path == "general":
+        monkeypatch.setattr("assessments.aggregation.single_pass.MAX_CODES", 0)
+    rng, catalogue = random.Random(11), portfolio.catalogues[0]
+    leaving, arriving = PartnerFactory(), PartnerFactory()
+    moving, dropped = AgreementFactory(partners=[leaving]), AgreementFactory(partners=[portfolio.partners[0]])
+    for agreement in (moving, dropped):
+        approve_new_assessment(agreement=agreement, rng=rng, catalogue=catalogue)
+    aggregation.scores_full_recompute()
+    assert PartnerScore.objects.filter(partner=leaving).exists()
+    agreements_before = AgreementScore.objects.count()
+
+    newcomer = AgreementFactory(partners=[portfolio.partners[1]])
+    approve_new_assessment(agreement=newcomer, rng=rng, catalogue=catalogue)  # scored for the first time
+    # No longer scored: no complete rating left (its score row stays until a recompute removes it).
+    Rating.objects.filter(assessment__agreement=dropped).update(residual_likelihood=None)
+    moving.partners.set([arriving])  # its only partner leaves, a new one arrives
+    aggregation.scores_full_recompute()
+
+    assert AgreementScore.objects.count() == agreements_before
+    assert AgreementScore.objects.filter(agreement=newcomer).exists()
+    assert not AgreementScore.objects.filter(agreement=dropped).exists()
+    assert not PartnerScore.objects.filter(partner=leaving).exists()
+    assert not PartnerCategoryScore.objects.filter(partner=leaving).exists()
+    assert PartnerScore.objects.get(partner=arriving).n == 1
+    assert_scores_equal_reference()
+    stored = scores_stored()
+    assert scores_differences(scores_from_scratch(), stored) == []
 
 
 def test_hand_computed_agreement_partner_category_and_portfolio():

@@ -22,8 +22,9 @@ def _prepared_statements() -> list[str]:
 
 
 def test_parameters_and_a_literal_percent_sign_are_passed_through():
-    assert _run("SELECT 7 %% 3, CAST(%s AS INTEGER) + 1, CAST(%s AS TEXT)", [41, "it's"]) == [(1, 42, "it's")]
-    assert _run("SELECT 7 %% 3, CAST(%s AS INTEGER) + 1, CAST(%s AS TEXT)", [1, "again"]) == [(1, 2, "again")]
+    sql = "SELECT 7 %% 3, CAST(%s AS INTEGER) + 1, CAST(%s AS TEXT), '%%s'"
+    assert _run(sql, [41, "it's"]) == [(1, 42, "it's", "%s")]
+    assert _run(sql, [1, "again"]) == [(1, 2, "again", "%s")]
 
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
@@ -40,18 +41,28 @@ def test_a_statement_is_prepared_once_per_session_and_survives_a_rollback():
     assert sum("rb_test_doubled" in s for s in _prepared_statements()) == 1
 
 
+def _forget_prepared_statements():
+    """Start from a session with nothing prepared, whatever earlier tests ran."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        connection._riskboard_prepared = None
+
+
 @postgresql_only
-def test_after_an_error_the_next_statement_prepares_afresh():
+def test_a_statement_whose_first_run_fails_is_prepared_afresh_next_time():
+    _forget_prepared_statements()
     sql = "SELECT 1 / CAST(%s AS INTEGER) AS rb_test_inverse"
-    assert _run(sql, [1]) == [(1,)]
     with pytest.raises(DatabaseError), transaction.atomic():
-        _run(sql, [0])  # division by zero: the transaction is aborted
+        _run(sql, [0])  # prepared, then division by zero in the same round trip: the transaction is aborted
+    assert _run(sql, [1]) == [(1,)]  # not "prepared statement already exists"
     assert _run(sql, [1]) == [(1,)]
     assert sum("rb_test_inverse" in s for s in _prepared_statements()) == 1
 
 
 @postgresql_only
 def test_the_least_recently_used_statements_are_let_go(monkeypatch):
+    _forget_prepared_statements()
     monkeypatch.setattr(prepared, "PREPARED_LIMIT", 2)
     for n in (1, 2, 1, 3):  # 2 is the least recently used when 3 comes
         assert _run(f"SELECT {n} AS rb_test_n{n}") == [(n,)]

@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
                     result = aggregation.scores_full_recompute(on_stage=advance)
                 rows = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in result.rows.items())
-                message = f"Full recompute done in {result.seconds:.2f} s: {rows}."
+                message = f"Full recompute done in {result.seconds:.2f} s (rows written or deleted: {rows})."
             else:
                 with tqdm(total=DirtyAgreement.objects.count(), unit="agreement", **progress) as bar:
                     sweep = aggregation.scores_sweep(batch_size=batch_size, max_seconds=float("inf"),
