@@ -167,9 +167,13 @@ def _agreement_writes(upserts: list[tuple], removed: list[int], *, db_now, postg
     """Upsert ``(column values...)`` rows of ``AGREEMENT_COLUMNS`` but ``computed_at`` and delete
     ``removed``."""
     columns = [c for c in _AGREEMENT_COLUMNS if c != "computed_at"]
+    values = [c for c in columns if c != "agreement_id"]
+    # A row whose values are the same is left as it is, keeping its computed_at (as a full
+    # recompute does); every column is NOT NULL, so <> on the row is "differs in a column".
     conflict = "ON CONFLICT (agreement_id) DO UPDATE SET " + ", ".join(
-        f"{c} = excluded.{c}" for c in (*columns, "computed_at") if c != "agreement_id"
-    )
+        f"{c} = excluded.{c}" for c in (*values, "computed_at")
+    ) + (f" WHERE ({', '.join(f'{T.agreement_score}.{c}' for c in values)}) <> "
+         f"({', '.join(f'excluded.{c}' for c in values)})")
     names = f"{', '.join(columns)}, computed_at"
     if postgres:
         types = {"is_active": "BOOLEAN", "counted_partners": "TEXT"}
@@ -265,7 +269,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
     """Recompute the scores of ``agreement_ids`` and apply the deltas to every aggregate they touch.
 
     Clears each agreement's dirty mark if it was not re-marked meanwhile. Idempotent: running it
-    again changes nothing but ``computed_at``. Returns the number of agreements recomputed.
+    again changes nothing, ``computed_at`` included. Returns the number of agreements recomputed.
     Statements: four on PostgreSQL (five when a tally row is emptied), whatever the portfolio size.
     """
     ids = sorted({int(i) for i in agreement_ids})

@@ -245,10 +245,13 @@ def test_incremental_recompute_is_idempotent(portfolio):
     approve_new_assessment(agreement=agreement, rng=random.Random(1))
     aggregation.agreements_recompute(agreement_ids=[agreement.pk])
     once = scores_stored()
+    computed = {model: _computed_at(model, "pk") for model in (AgreementScore, PartnerScore, PortfolioScore)}
 
     aggregation.agreements_recompute(agreement_ids=[agreement.pk])
 
     assert scores_differences(once, scores_stored()) == []
+    for model, times in computed.items():  # nothing rewritten: the values were the same
+        assert _computed_at(model, "pk") == times, model.__name__
 
 
 def test_tallies_are_never_negative_and_empty_rows_are_removed(portfolio):
