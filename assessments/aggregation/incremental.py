@@ -13,8 +13,8 @@ data-modifying CTEs for every write, since each round trip costs as much as the 
 (on SQLite, writes go in chunks of ``CHUNK_ROWS``). On PostgreSQL the statements are prepared once per
 database session (``prepared.execute_prepared``), since planning them took longer than running
 them; the rows to write travel as one array per column (``unnest``), so that the text of the
-write does not depend on how many rows each level gets, and the recompute of one approved
-agreement runs the same statements every time.
+write does not depend on how many rows each level gets, and the ids to read are one array
+parameter: whatever the number of agreements, the same statements run every time.
 
 An agreement's partners may have changed since it was last computed (``hooks.
 agreement_partners_changed``): its old contribution is subtracted from the partners it was
@@ -219,10 +219,11 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
     """In one query: each agreement's status, dirty mark, stored score and partners, and the complete
     ratings of its latest approved assessment and of the assessment its stored score was made from
     (one row per rating, the agreement's columns repeated; one row without a rating otherwise)."""
+    params = dialect.ids_params(ids)
     wanted = (
         f"SELECT assessment_id, agreement_id, catalogue_id, 1 AS is_latest FROM ({dialect.latest_of(ids)}) l "
         f"UNION ALL SELECT assessment_id, agreement_id, catalogue_id, 0 FROM {T.agreement_score} "
-        f"WHERE agreement_id IN ({_marks(ids)}) AND is_active"
+        f"WHERE {dialect.among('agreement_id', ids)} AND is_active"
     )
     rows = _fetch(
         cursor,
@@ -237,8 +238,8 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
         f"LEFT JOIN {T.rating} r ON r.assessment_id = w.assessment_id "
         "AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL "
         "AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL "
-        f"WHERE a.id IN ({_marks(ids)})",
-        [*ids, *ids, AssessmentStatus.APPROVED.value, *ids, *ids],
+        f"WHERE {dialect.among('a.id', ids)}",
+        [*params, *params, AssessmentStatus.APPROVED.value, *params, *params],
     )
     marks, statuses, stored, partners = [], {}, {}, {}
     latest: dict[int, tuple[int, int]] = {}

@@ -255,15 +255,25 @@ class Dialect:
         )
         return self.agreement_results(with_partners, rules)
 
+    def among(self, column: str, ids: Sequence[int]) -> str:
+        """SQL: ``column`` is one of ``ids``, given as ``ids_params(ids)``. On PostgreSQL one array
+        parameter, so that the statement's text (and its prepared plan) is the same for any
+        number of ids; elsewhere one parameter each."""
+        return f"{column} = ANY(%s)" if self.postgres else f"{column} IN ({', '.join(['%s'] * len(ids))})"
+
+    def ids_params(self, ids: Sequence[int]) -> list:
+        """The parameters of ``among(column, ids)``."""
+        return [list(ids)] if self.postgres else list(ids)
+
     def partner_lists(self, agreement_ids: Sequence[int] | None = None) -> str:
         """``(agreement_id, partners, first_partner)``: each agreement's partner ids as
-        ``counted_partners`` text, and the lowest, of every agreement or (one parameter each) of
+        ``counted_partners`` text, and the lowest, of every agreement or (``ids_params``) of
         ``agreement_ids``."""
         ids = (
             "string_agg(CAST(partner_id AS TEXT), ',')" if self.postgres
             else "group_concat(partner_id, ',')"
         )
-        where = f"WHERE agreement_id IN ({', '.join(['%s'] * len(agreement_ids))}) " if agreement_ids else ""
+        where = f"WHERE {self.among('agreement_id', agreement_ids)} " if agreement_ids else ""
         return (
             f"SELECT agreement_id, {ids} AS partners, MIN(partner_id) AS first_partner "
             f"FROM {T.agreement_partners} {where}GROUP BY agreement_id"
@@ -271,18 +281,18 @@ class Dialect:
 
     def latest_of(self, agreement_ids: Sequence[int]) -> str:
         """``(assessment_id, agreement_id, catalogue_id)`` of the latest approved assessment of each of
-        ``agreement_ids``, as ``latest_approved``. Parameters: the ids, then the approved status."""
-        marks = ", ".join(["%s"] * len(agreement_ids))
+        ``agreement_ids``, as ``latest_approved``. Parameters: ``ids_params``, then the approved status."""
+        among = self.among("agreement_id", agreement_ids)
         if self.postgres:
             return (
                 f"SELECT DISTINCT ON (agreement_id) id AS assessment_id, agreement_id, catalogue_id "
-                f"FROM {T.assessment} WHERE agreement_id IN ({marks}) AND status = %s "
+                f"FROM {T.assessment} WHERE {among} AND status = %s "
                 f"ORDER BY agreement_id, approved_at DESC, id DESC"
             )
         return (
             f"SELECT assessment_id, agreement_id, catalogue_id FROM (SELECT id AS assessment_id, agreement_id, "
             f"catalogue_id, ROW_NUMBER() OVER (PARTITION BY agreement_id ORDER BY approved_at DESC, id DESC) AS "
-            f"position FROM {T.assessment} WHERE agreement_id IN ({marks}) AND status = %s) ranked WHERE position = 1"
+            f"position FROM {T.assessment} WHERE {among} AND status = %s) ranked WHERE position = 1"
         )
 
     def agreement_results(self, sums: str, rules: Mapping[int, CatalogueRules], extra: str = "") -> str:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from assessments import aggregation
 from assessments.aggregation import prepared
 from assessments.aggregation.prepared import execute_prepared
 
@@ -75,3 +76,13 @@ def test_the_setting_turns_preparation_off(settings):
     settings.RISKBOARD_SCORES_PREPARED_STATEMENTS = False
     assert _run("SELECT CAST(%s AS INTEGER) AS rb_test_plain", [3]) == [(3,)]
     assert not any("rb_test_plain" in s for s in _prepared_statements())
+
+
+@postgresql_only
+def test_the_incremental_read_is_one_statement_whatever_the_number_of_agreements(portfolio):
+    _forget_prepared_statements()
+    ids = [a.pk for a in portfolio.agreements]
+    for size in (1, 3, 7, len(ids)):
+        aggregation.agreements_recompute(agreement_ids=ids[:size])
+    reads = [s for s in _prepared_statements() if "string_agg" in s]  # the read gathers partner lists
+    assert len(reads) == 1
