@@ -17,8 +17,8 @@ def execute_prepared(cursor, sql: str, params: Sequence) -> None:
 
     One approval's incremental recompute runs a few small statements that take longer to plan
     than to run (about 0.3 ms against 0.1 ms for the read), and psycopg2 sends every statement as
-    text to be planned again. Here each statement text is prepared once per database session, so
-    that after a few runs PostgreSQL reuses its plan. On other databases, or with
+    text to be planned again. Here each statement text is prepared once per database session and
+    planned once, with a generic plan that every later run reuses. On other databases, or with
     ``RISKBOARD_SCORES_PREPARED_STATEMENTS`` off (needed behind a pooler that shares server
     sessions between transactions, such as PgBouncer in transaction mode), it is run as usual.
 
