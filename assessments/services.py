@@ -20,7 +20,7 @@ from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCatalogue
 from riskboard.permissions import Action, can, require
 
 from . import hooks, rules
-from .choices import EDITABLE_STATUSES, OPEN_STATUSES, AssessmentStatus, Confidence, TransitionAction
+from .choices import EDITABLE_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from .models import Agreement, Assessment, AssessmentTransition, Rating
 from .selectors import agreement_current_assessments, assessment_missing_categories, assessment_next_review_date
 
@@ -336,10 +336,6 @@ def assessment_return(
     _record(assessment, action=TransitionAction.RETURN, from_status=AssessmentStatus.SUBMITTED, actor=actor,
             comment=comment.strip())
     return assessment
-
-
-def assessment_is_open(assessment: Assessment) -> bool:
-    return assessment.status in OPEN_STATUSES
 
 
 @transaction.atomic
