@@ -20,15 +20,14 @@ def assessment_approved(*, assessment_id: int) -> None:
     _agreement_changed(agreement_id, reason="approval")
 
 
-def agreement_status_changed(*, agreement_id: int) -> None:
-    """An agreement's status changed: it may start or stop counting towards the aggregates."""
-    _agreement_changed(agreement_id, reason="status")
-
-
-def agreement_partners_changed(*, agreement_id: int) -> None:
-    """An agreement's partners changed (called once they are saved, inside that transaction): its
-    contribution moves from the partners it was counted for to its partners now."""
-    _agreement_changed(agreement_id, reason="partners")
+def agreement_changed(*, agreement_id: int, status: bool = False, partners: bool = False) -> None:
+    """An agreement's status and/or partners changed (called once they are saved, inside that
+    transaction): it may start or stop counting towards the aggregates, and its contribution moves
+    from the partners it was counted for to its partners now. Marks it once; nothing when neither
+    changed."""
+    reason = ",".join(name for name, changed in (("status", status), ("partners", partners)) if changed)
+    if reason:
+        _agreement_changed(agreement_id, reason=reason)
 
 
 def catalogue_weights_changed(*, catalogue_id: int) -> None:

@@ -16,9 +16,9 @@ them; the rows to write travel as one array per column (``unnest``), so that the
 write does not depend on how many rows each level gets, and the ids to read are one array
 parameter: whatever the number of agreements, the same statements run every time.
 
-An agreement's partners may have changed since it was last computed (``hooks.
-agreement_partners_changed``): its old contribution is subtracted from the partners it was
-counted for (``AgreementScore.counted_partners``), its new one added to its partners now.
+An agreement's partners may have changed since it was last computed (``hooks.agreement_changed``):
+its old contribution is subtracted from the partners it was counted for
+(``AgreementScore.counted_partners``), its new one added to its partners now.
 """
 
 # SQL here is assembled from model table names and constants only; values are always parameters.

@@ -53,6 +53,7 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(team__isnull=False) | Q(role__in=[r.value for r in GLOBAL_ROLES]),
                 name="membership_team_required_for_team_roles",
+                violation_error_message="Analysts and managers act within a team: choose one.",
             ),
         ]
 

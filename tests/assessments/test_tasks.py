@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 from kombu.exceptions import OperationalError as BrokerError
 
 from assessments import aggregation, hooks, services, tasks
@@ -85,9 +85,8 @@ def test_partner_change_marks_dirty_and_moves_the_agreement_between_partners(wor
     old_partner = agreement.partners.get()
     new_partner = PartnerFactory()
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
-        agreement.partners.set([new_partner])
-        hooks.agreement_partners_changed(agreement_id=agreement.pk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.agreement_update(agreement=agreement, actor=world.analyst, partners=[new_partner])
     assert DirtyAgreement.objects.filter(agreement=agreement, reason="partners").exists()
     assert PartnerScore.objects.filter(partner=old_partner, n=1).exists()  # nothing recomputed before commit
 

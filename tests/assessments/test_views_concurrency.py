@@ -35,13 +35,13 @@ def test_two_saves_of_the_same_version_exactly_one_wins(world, monkeypatch):
 
     # The first writer holds the row lock a moment after claiming the version, so the second
     # writer's conditional UPDATE really waits on it rather than merely running later.
-    claim = services._bump_version
+    claim = services.assessment._bump_version
 
     def claim_and_hold(*args, **kwargs):
         claim(*args, **kwargs)
         time.sleep(0.5)
 
-    monkeypatch.setattr(services, "_bump_version", claim_and_hold)
+    monkeypatch.setattr(services.assessment, "_bump_version", claim_and_hold)
     start = threading.Barrier(len(browsers))
     responses = {}
 

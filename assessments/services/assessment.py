@@ -1,7 +1,7 @@
-"""Every write to agreements, assessments and ratings goes through these functions.
+"""The assessment workflow: start, save ratings, submit, approve, return.
 
-Views, the admin, the API, commands and tasks call them; they validate, check the actor's
-rights through ``riskboard.permissions``, run in a transaction and record each transition.
+Every function validates, checks the actor's rights through ``riskboard.permissions``, runs in a
+transaction and records each transition.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from catalogue.choices import CatalogueStatus
 from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCatalogue
 from riskboard.permissions import Action, can, require
 
-from . import hooks, rules
-from .choices import EDITABLE_STATUSES, AssessmentStatus, Confidence, TransitionAction
-from .models import Agreement, Assessment, AssessmentTransition, Rating
-from .selectors import agreement_current_assessments, assessment_missing_categories, assessment_next_review_date
+from .. import hooks, rules
+from ..choices import EDITABLE_STATUSES, AssessmentStatus, Confidence, TransitionAction
+from ..models import Agreement, Assessment, AssessmentTransition, Rating
+from ..selectors import agreement_current_assessments, assessment_missing_categories, assessment_next_review_date
 
 
 class AssessmentConflict(Exception):
@@ -336,25 +336,3 @@ def assessment_return(
     _record(assessment, action=TransitionAction.RETURN, from_status=AssessmentStatus.SUBMITTED, actor=actor,
             comment=comment.strip())
     return assessment
-
-
-@transaction.atomic
-def agreement_set_status(*, agreement: Agreement, actor, status: str) -> Agreement:
-    """Change an agreement's status (proposed, active, suspended, terminated, expired).
-
-    Only active agreements count towards partner, category and portfolio scores, so a change
-    marks the agreement's aggregates dirty and queues their recompute once committed.
-    """
-    from .choices import AgreementStatus  # appended service: the module's import block is left as it was
-
-    require(actor, Action.EDIT, agreement.owner_team_id)
-    if status not in AgreementStatus.values:
-        raise ValidationError({"status": [f"Choose one of: {', '.join(AgreementStatus.values)}."]})
-    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    if locked.status != status:
-        locked.status = status
-        locked.full_clean()
-        locked.save(update_fields=["status", "updated_at"])
-        hooks.agreement_status_changed(agreement_id=locked.pk)
-    agreement.refresh_from_db()
-    return agreement

@@ -1,0 +1,18 @@
+# Numbered 0005 after helper A's 0004 (issue 8); it depends on 0003 only, for the lead to renumber on merge.
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('assessments', '0003_scores_counted_partners'),
+    ]
+
+    operations = [
+        migrations.AlterConstraint(
+            model_name='membership',
+            name='membership_team_required_for_team_roles',
+            constraint=models.CheckConstraint(condition=models.Q(('team__isnull', False), ('role__in', ['administrator', 'auditor']), _connector='OR'), name='membership_team_required_for_team_roles', violation_error_message='Analysts and managers act within a team: choose one.'),
+        ),
+    ]
