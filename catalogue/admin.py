@@ -1,20 +1,26 @@
 """Admin for catalogues, for administrators (``riskboard.admin_mixins``).
 
-A published or retired catalogue is shown read-only: it is frozen. Every save goes through
-``catalogue.services``, which re-checks the freeze under the catalogue's row lock; the few writes
-that have no service of their own (bands, new scale levels, deletions) take the same lock and
-check first. A refusal shows on the form, never as a server error.
+A published or retired catalogue is shown read-only: it is frozen. Every write (the standalone
+pages, the catalogue page's inlines, deletions one by one or in bulk) goes through
+``catalogue.services``, which check the actor and re-check the freeze under the catalogue's row
+lock. A refusal shows on the form or as an error message, never as a server error, and changes
+nothing.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import ValidationError
+from django.db import router
 
-from riskboard.admin_mixins import AdministerRequiredMixin, ServiceErrorsAsFormErrorsMixin
+from riskboard.admin_mixins import (
+    AdministerRequiredMixin,
+    ServiceErrorsAsFormErrorsMixin,
+    formset_save_through,
+    saved_as,
+    service_call,
+)
 
 from . import services
 from .choices import CatalogueStatus
@@ -30,11 +36,6 @@ def _editable(obj) -> bool:
     return catalogue is None or catalogue.is_editable
 
 
-def _ensure_editable(catalogue: RiskCatalogue) -> None:
-    """The services' freeze check, under the catalogue's row lock (call inside a transaction)."""
-    services.catalogue_require_draft(catalogue=catalogue)
-
-
 def _draft_catalogues():
     return RiskCatalogue.objects.filter(status=CatalogueStatus.DRAFT)
 
@@ -43,7 +44,7 @@ def _with_catalogue(obj) -> str:
     return f"{obj} ({obj.catalogue.name} v{obj.catalogue.version})"
 
 
-# --- Writes, one per model: each calls the service, or locks and checks when there is none ------
+# --- Writes, one per model, each through its services ---------------------------------------------
 
 
 def _values(form, allowed: set[str]) -> dict:
@@ -59,60 +60,70 @@ def _refuse_fixed_changes(form, allowed: set[str]) -> None:
         raise ValidationError(f"The {labels} of an existing row cannot be changed; add a new one instead.")
 
 
-def _write_catalogue(obj: RiskCatalogue, form, *, catalogue, add: bool) -> RiskCatalogue:
+def _write_catalogue(obj: RiskCatalogue, form, *, catalogue, add: bool, actor) -> RiskCatalogue:
     if add:  # a new, empty draft: nothing is frozen yet
-        obj.status = CatalogueStatus.DRAFT
-        obj.full_clean()
-        obj.save()
-        return obj
+        values = _values(form, services.CATALOGUE_EDITABLE_FIELDS | {"version"})
+        return service_call(services.catalogue_create, actor=actor, **values)
     _refuse_fixed_changes(form, services.CATALOGUE_EDITABLE_FIELDS)
     fresh = RiskCatalogue.objects.get(pk=obj.pk)
-    return services.catalogue_update(catalogue=fresh, **_values(form, services.CATALOGUE_EDITABLE_FIELDS))
+    return service_call(
+        services.catalogue_update, catalogue=fresh, actor=actor, **_values(form, services.CATALOGUE_EDITABLE_FIELDS)
+    )
 
 
-def _write_category(obj: RiskCategory, form, *, catalogue, add: bool) -> RiskCategory:
+def _write_category(obj: RiskCategory, form, *, catalogue, add: bool, actor) -> RiskCategory:
     values = _values(form, services.CATEGORY_EDITABLE_FIELDS)
     if add:
-        return services.category_create(catalogue=catalogue, **values)
+        return service_call(services.category_create, catalogue=catalogue, actor=actor, **values)
     _refuse_fixed_changes(form, services.CATEGORY_EDITABLE_FIELDS)
     # A fresh copy: the service compares the stored weight with the new one.
-    return services.category_update(category=RiskCategory.objects.get(pk=obj.pk), **values)
+    return service_call(services.category_update, category=RiskCategory.objects.get(pk=obj.pk), actor=actor, **values)
 
 
-def _write_safeguard(obj: Safeguard, form, *, catalogue, add: bool) -> Safeguard:
+def _write_safeguard(obj: Safeguard, form, *, catalogue, add: bool, actor) -> Safeguard:
     values = _values(form, services.SAFEGUARD_EDITABLE_FIELDS)
     categories = list(form.cleaned_data["categories"]) if "categories" in form.cleaned_data else None
     if add:
-        return services.safeguard_create(catalogue=catalogue, categories=categories or (), **values)
+        return service_call(
+            services.safeguard_create, catalogue=catalogue, actor=actor, categories=categories or (), **values
+        )
     _refuse_fixed_changes(form, services.SAFEGUARD_EDITABLE_FIELDS | {"categories"})
-    return services.safeguard_update(safeguard=Safeguard.objects.get(pk=obj.pk), categories=categories, **values)
+    return service_call(
+        services.safeguard_update, safeguard=Safeguard.objects.get(pk=obj.pk), actor=actor, categories=categories,
+        **values,
+    )
 
 
-def _write_scale_level(obj: ScaleLevel, form, *, catalogue, add: bool) -> ScaleLevel:
-    if add:  # no service adds a level (a draft copied from a catalogue has all ten)
-        _ensure_editable(catalogue)
-        obj.catalogue = catalogue
-        obj.full_clean()
-        obj.save()
-        return obj
+SCALE_LEVEL_NEW_FIELDS = {"scale", "value", *services.SCALE_LEVEL_EDITABLE_FIELDS}
+
+
+def _write_scale_level(obj: ScaleLevel, form, *, catalogue, add: bool, actor) -> ScaleLevel:
+    if add:
+        values = _values(form, SCALE_LEVEL_NEW_FIELDS)
+        return service_call(services.scale_level_create, catalogue=catalogue, actor=actor, **values)
     _refuse_fixed_changes(form, services.SCALE_LEVEL_EDITABLE_FIELDS)
     fresh = ScaleLevel.objects.get(pk=obj.pk)
-    return services.scale_level_update(scale_level=fresh, **_values(form, services.SCALE_LEVEL_EDITABLE_FIELDS))
+    return service_call(
+        services.scale_level_update, scale_level=fresh, actor=actor,
+        **_values(form, services.SCALE_LEVEL_EDITABLE_FIELDS),
+    )
 
 
-def _write_band(obj: Band, form, *, catalogue, add: bool) -> Band:
-    _ensure_editable(catalogue)  # no service writes bands
-    obj.catalogue = catalogue
-    obj.full_clean()
-    obj.save()
-    return obj
+def _write_band(obj: Band, form, *, catalogue, add: bool, actor) -> Band:
+    values = _values(form, services.BAND_EDITABLE_FIELDS)
+    if add:
+        return service_call(services.band_create, catalogue=catalogue, actor=actor, **values)
+    return service_call(services.band_update, band=Band.objects.get(pk=obj.pk), actor=actor, **values)
 
 
-def _write_matrix_cell(obj: MatrixCell, form, *, catalogue, add: bool) -> MatrixCell:
+def _write_matrix_cell(obj: MatrixCell, form, *, catalogue, add: bool, actor) -> MatrixCell:
     if not add:
         _refuse_fixed_changes(form, {"band"})
     band = form.cleaned_data.get("band", obj.band)
-    return services.matrix_cell_set(catalogue=catalogue, likelihood=obj.likelihood, impact=obj.impact, band=band)
+    return service_call(
+        services.matrix_cell_set, catalogue=catalogue, actor=actor, likelihood=obj.likelihood, impact=obj.impact,
+        band=band,
+    )
 
 
 WRITERS = {
@@ -125,10 +136,19 @@ WRITERS = {
 }
 
 
-def _saved_as(obj, saved) -> None:
-    """Point the admin's instance at the row the service wrote (for its redirect and its log)."""
-    obj.pk = saved.pk
-    obj._state.adding = False
+DELETERS = {  # the delete service of each model, and the name it gives the row
+    RiskCatalogue: ("catalogue_delete", "catalogue"),
+    RiskCategory: ("category_delete", "category"),
+    Safeguard: ("safeguard_delete", "safeguard"),
+    ScaleLevel: ("scale_level_delete", "scale_level"),
+    Band: ("band_delete", "band"),
+    MatrixCell: ("matrix_cell_delete", "cell"),
+}
+
+
+def _delete(obj, *, actor) -> None:
+    service, name = DELETERS[type(obj)]
+    service_call(getattr(services, service), actor=actor, **{name: obj})
 
 
 # --- Permissions and the admin classes ------------------------------------------------------------
@@ -164,34 +184,15 @@ class CatalogueContentAdmin(ServiceErrorsAsFormErrorsMixin, FrozenWhenPublishedM
 
     def save_model(self, request, obj, form, change):
         catalogue = obj.catalogue if not isinstance(obj, RiskCatalogue) else obj
-        _saved_as(obj, WRITERS[type(obj)](obj, form, catalogue=catalogue, add=not change))
+        saved_as(obj, WRITERS[type(obj)](obj, form, catalogue=catalogue, add=not change, actor=request.user))
 
     def save_related(self, request, form, formsets, change):
-        # The services wrote the many-to-many links with the row; these pages have no inlines.
+        # The services wrote the many-to-many links with the row (no ``form.save_m2m()``).
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:  # the catalogue was published meanwhile
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            opts = self.opts
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
-
     def delete_model(self, request, obj):
-        _ensure_editable(_catalogue_of(obj))
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            ids = queryset.values("pk") if queryset.model is RiskCatalogue else queryset.values("catalogue_id")
-            try:
-                for catalogue in RiskCatalogue.objects.filter(pk__in=ids):
-                    _ensure_editable(catalogue)
-            except ValidationError as error:
-                raise PermissionDenied(" ".join(error.messages)) from error
-            super().delete_queryset(request, queryset)
+        _delete(obj, actor=request.user)
 
 
 class ContentInline(FrozenWhenPublishedMixin):
@@ -239,47 +240,33 @@ class RiskCatalogueAdmin(CatalogueContentAdmin):
     def category_count(self, obj):
         return obj.categories.count()
 
+    def get_deleted_objects(self, objs, request):
+        """A draft's matrix cells protect its bands only from a deletion of the bands alone: the
+        delete service removes a catalogue's cells first, so they do not stop its deletion."""
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(RiskCatalogue))
+            collector.collect(objs)
+            ids = {obj.pk for obj in objs}
+            if all(isinstance(o, MatrixCell) and o.catalogue_id in ids for o in collector.protected):
+                protected = []
+        return to_delete, model_count, perms_needed, protected
+
     def save_formset(self, request, form, formset, change):
         """Save an inline through the services: deletions, then changes, then additions."""
-        catalogue, write = form.instance, WRITERS[formset.model]
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        deleted = formset.deleted_forms if formset.can_delete else []
-        for inline_form in formset.initial_forms:
-            obj = inline_form.instance
-            try:
-                if inline_form in deleted:
-                    _ensure_editable(catalogue)
-                    obj.delete()
-                    formset.deleted_objects.append(obj)
-                elif inline_form.has_changed():
-                    write(obj, inline_form, catalogue=catalogue, add=False)
-                    formset.changed_objects.append((obj, inline_form.changed_data))
-            except ValidationError as error:
-                raise self._about(obj, error) from error
-        for inline_form in formset.extra_forms:
-            if not inline_form.has_changed() or inline_form in deleted:
-                continue
-            obj = inline_form.instance
-            try:
-                _saved_as(obj, write(obj, inline_form, catalogue=catalogue, add=True))
-            except ValidationError as error:
-                raise self._about(obj, error) from error
-            formset.new_objects.append(obj)
-
-    @staticmethod
-    def _about(obj, error: ValidationError) -> ValidationError:
-        name = obj._meta.verbose_name
-        if hasattr(error, "error_dict"):
-            return ValidationError(
-                [f"{name} {obj}: {field}: {m}" for field, errors in error.message_dict.items() for m in errors]
-            )
-        return ValidationError([f"{name} {obj}: {m}" for m in error.messages])
+        catalogue, write, actor = form.instance, WRITERS[formset.model], request.user
+        formset_save_through(
+            formset,
+            create=lambda f: write(f.instance, f, catalogue=catalogue, add=True, actor=actor),
+            update=lambda obj, f: write(obj, f, catalogue=catalogue, add=False, actor=actor),
+            delete=lambda obj: _delete(obj, actor=actor),
+        )
 
     def _run(self, request, queryset, service_name: str, done: str):
         service = getattr(services, service_name)
         for catalogue in queryset:
             try:
-                service(catalogue=catalogue)
+                service_call(service, catalogue=catalogue, actor=request.user)
             except ValidationError as exc:
                 self.message_user(request, f"{catalogue}: {'; '.join(exc.messages)}", messages.ERROR)
             else:

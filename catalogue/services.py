@@ -7,6 +7,11 @@ draft version (``catalogue_draft_from``), edit that and publish it.
 Each service runs in one transaction and validates with ``full_clean()``. Services that change a
 catalogue lock its row first (``_lock``), so an edit and a publication of the same catalogue cannot
 interleave; the status read under that lock is the one that counts, not the caller's copy.
+
+Every write is for administrators (``Action.ADMINISTER`` in ``riskboard.permissions``): each
+service takes the ``actor`` and checks it. Management commands, run by whoever holds the database,
+pass ``SYSTEM``; ``catalogue_default_ensure`` (the shipped catalogue, loaded at deployment) takes
+no actor.
 """
 
 from decimal import Decimal
@@ -16,7 +21,9 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .choices import CatalogueStatus
+from riskboard.permissions import Action, require
+
+from .choices import CatalogueStatus, RollupMethod
 from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
 from .selectors import catalogue_gaps_list, catalogue_get, catalogue_spec_get, catalogue_version_next
 from .serialization import (
@@ -32,9 +39,32 @@ CATALOGUE_EDITABLE_FIELDS = {"name", "description", "rollup_method", "rollup_par
 CATEGORY_EDITABLE_FIELDS = {"code", "name", "description", "guidance", "weight", "display_order"}
 SAFEGUARD_EDITABLE_FIELDS = {"code", "name", "description"}
 SCALE_LEVEL_EDITABLE_FIELDS = {"label", "description"}  # the value is fixed: a scale always runs 1..5
+BAND_EDITABLE_FIELDS = {"code", "label", "rank", "colour", "description"}
+
+
+class _System:
+    """The actor of management commands: whoever runs ``manage.py`` already holds the database.
+
+    Only these services accept it; anywhere else (``riskboard.permissions``) it may do nothing.
+    """
+
+    is_authenticated = False
+    is_active = False
+    is_superuser = False
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
 
 
 # --- Helpers ----------------------------------------------------------------------------------
+
+
+def _require_administrator(actor) -> None:
+    if actor is not SYSTEM:
+        require(actor, Action.ADMINISTER, None)
 
 
 def _label(catalogue: RiskCatalogue) -> str:
@@ -47,14 +77,6 @@ def _lock(catalogue: RiskCatalogue) -> str:
     if status is None:
         raise ValidationError(f"{_label(catalogue)} no longer exists.")
     return status
-
-
-def catalogue_require_draft(*, catalogue: RiskCatalogue) -> None:
-    """Refuse any change to a catalogue that is not a draft (call inside ``transaction.atomic``).
-
-    Public for writers with no service of their own (the admin's band and deletion pages).
-    """
-    _ensure_editable(catalogue)
 
 
 def _ensure_editable(catalogue: RiskCatalogue) -> None:
@@ -155,8 +177,9 @@ def _catalogue_create(*, spec: CatalogueSpec, version: int | None = None) -> Ris
 
 
 @transaction.atomic
-def catalogue_publish(*, catalogue: RiskCatalogue) -> RiskCatalogue:
+def catalogue_publish(*, catalogue: RiskCatalogue, actor) -> RiskCatalogue:
     """Publish a complete draft (see ``catalogue_gaps_list``) and freeze it; sets ``published_at``."""
+    _require_administrator(actor)
     status = _lock(catalogue)
     if status != CatalogueStatus.DRAFT:
         raise ValidationError(f"Only a draft can be published; {_label(catalogue)} is {status}.", code="not_draft")
@@ -170,8 +193,9 @@ def catalogue_publish(*, catalogue: RiskCatalogue) -> RiskCatalogue:
 
 
 @transaction.atomic
-def catalogue_retire(*, catalogue: RiskCatalogue) -> RiskCatalogue:
+def catalogue_retire(*, catalogue: RiskCatalogue, actor) -> RiskCatalogue:
     """Retire a published catalogue: it stays frozen and readable, for the assessments made with it."""
+    _require_administrator(actor)
     status = _lock(catalogue)
     if status != CatalogueStatus.PUBLISHED:
         raise ValidationError(f"Only a published catalogue can be retired; {_label(catalogue)} is {status}.")
@@ -182,22 +206,57 @@ def catalogue_retire(*, catalogue: RiskCatalogue) -> RiskCatalogue:
 
 
 @transaction.atomic
-def catalogue_draft_from(*, catalogue: RiskCatalogue, version: int | None = None) -> RiskCatalogue:
+def catalogue_draft_from(*, catalogue: RiskCatalogue, actor, version: int | None = None) -> RiskCatalogue:
     """Copy ``catalogue`` with all its contents into a new draft of the same name.
 
     ``version`` defaults to the next free version number of that name; a taken one is refused.
     """
+    _require_administrator(actor)
     return _catalogue_create(spec=catalogue_spec_get(catalogue=catalogue), version=version)
 
 
 @transaction.atomic
-def catalogue_update(*, catalogue: RiskCatalogue, **fields: Any) -> RiskCatalogue:
+def catalogue_create(
+    *,
+    actor,
+    name: str,
+    version: int | None = None,
+    description: str = "",
+    rollup_method: str = RollupMethod.WEIGHTED_MEAN,
+    rollup_params: dict | None = None,
+) -> RiskCatalogue:
+    """Create an empty draft, to fill before publishing it. ``version`` defaults to the next free
+    version number of ``name``; a taken one is refused."""
+    _require_administrator(actor)
+    catalogue = RiskCatalogue(
+        name=name, version=version or catalogue_version_next(name=name), status=CatalogueStatus.DRAFT,
+        description=description, rollup_method=rollup_method,
+        rollup_params={} if rollup_params is None else rollup_params,
+    )
+    catalogue.full_clean()
+    catalogue.save()
+    return catalogue
+
+
+@transaction.atomic
+def catalogue_update(*, catalogue: RiskCatalogue, actor, **fields: Any) -> RiskCatalogue:
     """Change a draft's ``name``, ``description``, ``rollup_method`` or ``rollup_params``."""
+    _require_administrator(actor)
     _ensure_editable(catalogue)
     _assign(catalogue, fields, CATALOGUE_EDITABLE_FIELDS)
     catalogue.full_clean()
     catalogue.save()
     return catalogue
+
+
+@transaction.atomic
+def catalogue_delete(*, catalogue: RiskCatalogue, actor) -> None:
+    """Delete a draft with all its contents. A published or retired catalogue stays: assessments
+    were (or may have been) made with it."""
+    _require_administrator(actor)
+    _ensure_editable(catalogue)
+    catalogue.matrix_cells.all().delete()  # first: a cell protects its band
+    catalogue.delete()
 
 
 # --- Contents of a draft ----------------------------------------------------------------------
@@ -207,6 +266,7 @@ def catalogue_update(*, catalogue: RiskCatalogue, **fields: Any) -> RiskCatalogu
 def category_create(
     *,
     catalogue: RiskCatalogue,
+    actor,
     code: str,
     name: str,
     description: str,
@@ -215,6 +275,7 @@ def category_create(
     display_order: int = 0,
 ) -> RiskCategory:
     """Add a category to a draft. ``weight`` > 0 (two decimals) scales it in the weighted mean."""
+    _require_administrator(actor)
     _ensure_editable(catalogue)
     category = RiskCategory(
         catalogue=catalogue, code=code, name=name, description=description, guidance=guidance or [],
@@ -226,8 +287,9 @@ def category_create(
 
 
 @transaction.atomic
-def category_update(*, category: RiskCategory, **fields: Any) -> RiskCategory:
+def category_update(*, category: RiskCategory, actor, **fields: Any) -> RiskCategory:
     """Change a draft's category: ``code``, ``name``, ``description``, ``guidance``, ``weight``, ``display_order``."""
+    _require_administrator(actor)
     _ensure_editable(category.catalogue)
     old_weight = category.weight
     _assign(category, fields, CATEGORY_EDITABLE_FIELDS)
@@ -242,15 +304,25 @@ def category_update(*, category: RiskCategory, **fields: Any) -> RiskCategory:
 
 
 @transaction.atomic
+def category_delete(*, category: RiskCategory, actor) -> None:
+    """Remove a category from a draft (its safeguards stay, without the link)."""
+    _require_administrator(actor)
+    _ensure_editable(category.catalogue)
+    category.delete()
+
+
+@transaction.atomic
 def safeguard_create(
     *,
     catalogue: RiskCatalogue,
+    actor,
     code: str,
     name: str,
     description: str = "",
     categories: list[RiskCategory] | tuple[RiskCategory, ...] = (),
 ) -> Safeguard:
     """Add a safeguard to a draft, linked to ``categories`` of the same catalogue."""
+    _require_administrator(actor)
     _ensure_editable(catalogue)
     safeguard = Safeguard(catalogue=catalogue, code=code, name=name, description=description)
     safeguard.full_clean()
@@ -262,9 +334,10 @@ def safeguard_create(
 
 @transaction.atomic
 def safeguard_update(
-    *, safeguard: Safeguard, categories: list[RiskCategory] | None = None, **fields: Any
+    *, safeguard: Safeguard, actor, categories: list[RiskCategory] | None = None, **fields: Any
 ) -> Safeguard:
     """Change a draft's safeguard (``code``, ``name``, ``description``); ``categories`` replaces its links."""
+    _require_administrator(actor)
     catalogue = safeguard.catalogue
     _ensure_editable(catalogue)
     _assign(safeguard, fields, SAFEGUARD_EDITABLE_FIELDS)
@@ -278,8 +351,31 @@ def safeguard_update(
 
 
 @transaction.atomic
-def scale_level_update(*, scale_level: ScaleLevel, **fields: Any) -> ScaleLevel:
+def safeguard_delete(*, safeguard: Safeguard, actor) -> None:
+    """Remove a safeguard from a draft's library."""
+    _require_administrator(actor)
+    _ensure_editable(safeguard.catalogue)
+    safeguard.delete()
+
+
+@transaction.atomic
+def scale_level_create(
+    *, catalogue: RiskCatalogue, actor, scale: str, value: int, label: str, description: str
+) -> ScaleLevel:
+    """Add level ``value`` (1..5) to a draft's likelihood or impact ``scale``: a catalogue is
+    published only once both scales have all five."""
+    _require_administrator(actor)
+    _ensure_editable(catalogue)
+    scale_level = ScaleLevel(catalogue=catalogue, scale=scale, value=value, label=label, description=description)
+    scale_level.full_clean()
+    scale_level.save()
+    return scale_level
+
+
+@transaction.atomic
+def scale_level_update(*, scale_level: ScaleLevel, actor, **fields: Any) -> ScaleLevel:
     """Change the ``label`` or ``description`` of a draft's scale level (its value is fixed)."""
+    _require_administrator(actor)
     _ensure_editable(scale_level.catalogue)
     _assign(scale_level, fields, SCALE_LEVEL_EDITABLE_FIELDS)
     scale_level.full_clean()
@@ -288,8 +384,58 @@ def scale_level_update(*, scale_level: ScaleLevel, **fields: Any) -> ScaleLevel:
 
 
 @transaction.atomic
-def matrix_cell_set(*, catalogue: RiskCatalogue, likelihood: int, impact: int, band: Band) -> MatrixCell:
+def scale_level_delete(*, scale_level: ScaleLevel, actor) -> None:
+    """Remove a level from a draft's scale (add it again before publishing)."""
+    _require_administrator(actor)
+    _ensure_editable(scale_level.catalogue)
+    scale_level.delete()
+
+
+@transaction.atomic
+def band_create(
+    *, catalogue: RiskCatalogue, actor, code: str, label: str, rank: int, colour: str, description: str = ""
+) -> Band:
+    """Add a band to a draft. ``rank`` orders the bands, 1 = least severe; ``colour`` is ``#RRGGBB``."""
+    _require_administrator(actor)
+    _ensure_editable(catalogue)
+    band = Band(catalogue=catalogue, code=code, label=label, rank=rank, colour=colour, description=description)
+    band.full_clean()
+    band.save()
+    return band
+
+
+@transaction.atomic
+def band_update(*, band: Band, actor, **fields: Any) -> Band:
+    """Change a draft's band: ``code``, ``label``, ``rank``, ``colour``, ``description``."""
+    _require_administrator(actor)
+    _ensure_editable(band.catalogue)
+    _assign(band, fields, BAND_EDITABLE_FIELDS)
+    band.full_clean()
+    band.save()
+    return band
+
+
+@transaction.atomic
+def band_delete(*, band: Band, actor) -> None:
+    """Remove a band from a draft; refused while matrix cells give it."""
+    _require_administrator(actor)
+    _ensure_editable(band.catalogue)
+    cells = band.cells.count()
+    if cells:
+        raise ValidationError(
+            f"Band {band.label} is given by {cells} matrix cell{'s' if cells != 1 else ''}; "
+            "give them another band first.",
+            code="protected",
+        )
+    band.delete()
+
+
+@transaction.atomic
+def matrix_cell_set(
+    *, catalogue: RiskCatalogue, actor, likelihood: int, impact: int, band: Band
+) -> MatrixCell:
     """Set the band of matrix cell (``likelihood``, ``impact``), each 1..5, creating the cell if needed."""
+    _require_administrator(actor)
     _ensure_editable(catalogue)
     if band.catalogue_id != catalogue.pk:
         raise ValidationError({"band": f"Band {band.code} is not a band of {_label(catalogue)}."})
@@ -301,6 +447,14 @@ def matrix_cell_set(*, catalogue: RiskCatalogue, likelihood: int, impact: int, b
     return cell
 
 
+@transaction.atomic
+def matrix_cell_delete(*, cell: MatrixCell, actor) -> None:
+    """Remove a cell from a draft's matrix (set it again before publishing)."""
+    _require_administrator(actor)
+    _ensure_editable(cell.catalogue)
+    cell.delete()
+
+
 # --- Import and export ------------------------------------------------------------------------
 
 
@@ -310,13 +464,14 @@ def catalogue_export(*, catalogue: RiskCatalogue) -> dict:
 
 
 @transaction.atomic
-def catalogue_import(*, data: dict) -> RiskCatalogue:
+def catalogue_import(*, data: dict, actor) -> RiskCatalogue:
     """Create a new draft from an export document, as the next free version of its name.
 
     The whole document is validated before anything is written; a ``ValidationError`` lists every
     problem with its place (``categories[3].weight: must be a positive number``). The document's
     own ``version`` and ``status`` are ignored.
     """
+    _require_administrator(actor)
     return _catalogue_create(spec=document_validate(data=data))
 
 
@@ -335,7 +490,7 @@ def catalogue_default_ensure() -> RiskCatalogue:
         raise ImproperlyConfigured(f"{DEFAULT_CATALOGUE_FILE} names {spec.name!r}, not {DEFAULT_CATALOGUE_NAME!r}.")
     try:
         with transaction.atomic():
-            return catalogue_publish(catalogue=_catalogue_create(spec=spec, version=1))
+            return catalogue_publish(catalogue=_catalogue_create(spec=spec, version=1), actor=SYSTEM)
     except (IntegrityError, ValidationError):
         # Another process may have loaded it since the check above; if not, the error is real.
         existing = catalogue_get(name=DEFAULT_CATALOGUE_NAME, version=1)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from assessments.choices import Role
@@ -346,3 +347,199 @@ def test_the_matrix_inline_offers_only_the_catalogues_bands(client_admin, draft)
     page = client_admin.get(_url(RiskCatalogue, "change", draft.pk))
     [matrix] = [f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is MatrixCell]
     assert set(matrix.forms[0].fields["band"].queryset) == set(draft.bands.all())
+
+
+# --- Every write goes through its service -------------------------------------------------------
+
+REFUSAL = "Refused by the service."
+SERVICES = {  # model: (create, update, delete) service names
+    RiskCatalogue: ("catalogue_create", "catalogue_update", "catalogue_delete"),
+    RiskCategory: ("category_create", "category_update", "category_delete"),
+    Safeguard: ("safeguard_create", "safeguard_update", "safeguard_delete"),
+    Band: ("band_create", "band_update", "band_delete"),
+    ScaleLevel: ("scale_level_create", "scale_level_update", "scale_level_delete"),
+    MatrixCell: ("matrix_cell_set", "matrix_cell_set", "matrix_cell_delete"),
+}
+
+
+def _refuse(monkeypatch, name):
+    def refuse(**kwargs):
+        raise ValidationError(REFUSAL)
+
+    monkeypatch.setattr(f"catalogue.services.{name}", refuse)
+
+
+def _state() -> list:
+    """Every catalogue row, to tell that nothing changed."""
+    rows = [sorted(model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]))
+            for model in CONTENT_MODELS]
+    return [*rows, sorted(Safeguard.categories.through.objects.values_list("safeguard_id", "riskcategory_id"))]
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def _spare(model, draft):
+    """A row of ``draft`` that may be changed and deleted alone."""
+    if model is RiskCatalogue:
+        return draft
+    if model is Band:  # the standard bands all colour cells
+        return Band.objects.create(catalogue=draft, code="EXTRA", label="Extra", rank=9, colour="#000000")
+    return model.objects.filter(catalogue=draft).order_by("pk").first()
+
+
+def _new_values(model, draft) -> dict:
+    """The add page's values of a new row of ``draft`` (freeing the slot a level or a cell needs)."""
+    if model is RiskCatalogue:
+        return {"name": "Brand new", "version": "1", "description": "", "rollup_method": "weighted_mean",
+                "rollup_params": "{}"}
+    if model is ScaleLevel:
+        draft.scale_levels.filter(scale="likelihood", value=5).delete()
+        return {"catalogue": draft.pk, "scale": "likelihood", "value": "5", "label": "Certain", "description": "Sure."}
+    if model is MatrixCell:
+        draft.matrix_cells.filter(likelihood=1, impact=1).delete()
+        return {"catalogue": draft.pk, "likelihood": "1", "impact": "1", "band": draft.bands.get(code="LOW").pk}
+    return {"catalogue": draft.pk, **{
+        RiskCategory: {"code": "NEW", "name": "New", "description": "New.", "guidance": "[]", "weight": "1.00",
+                       "display_order": "9"},
+        Safeguard: {"code": "SG_NEW", "name": "New", "description": ""},
+        Band: {"code": "EXTREME", "label": "Extreme", "rank": "9", "colour": "#000000", "description": ""},
+    }[model]}
+
+
+def _changes(model, draft) -> dict:
+    if model is MatrixCell:
+        return {"band": draft.bands.get(code="CRITICAL").pk}
+    return {"label" if model in (Band, ScaleLevel) else "name": "Renamed"}
+
+
+@pytest.mark.parametrize("model", CONTENT_MODELS, ids=lambda m: m.__name__)
+def test_an_add_in_the_admin_goes_through_the_create_service(client_admin, draft, monkeypatch, model):
+    data = form_data(client_admin.get(_url(model, "add")), **_new_values(model, draft))
+    before = _state()
+    _refuse(monkeypatch, SERVICES[model][0])
+
+    refused = client_admin.post(_url(model, "add"), data)
+
+    assert REFUSAL in _errors(refused)
+    assert _state() == before
+    monkeypatch.undo()  # the same form, without the refusal, is saved
+    assert client_admin.post(_url(model, "add"), data).status_code == 302
+    assert _state() != before
+
+
+@pytest.mark.parametrize("model", CONTENT_MODELS, ids=lambda m: m.__name__)
+def test_a_change_in_the_admin_goes_through_the_update_service(client_admin, draft, monkeypatch, model):
+    obj = _spare(model, draft)
+    data = form_data(client_admin.get(_url(model, "change", obj.pk)), **_changes(model, draft))
+    before = _state()
+    _refuse(monkeypatch, SERVICES[model][1])
+
+    refused = client_admin.post(_url(model, "change", obj.pk), data)
+
+    assert REFUSAL in _errors(refused)
+    assert _state() == before
+    monkeypatch.undo()
+    assert client_admin.post(_url(model, "change", obj.pk), data).status_code == 302
+    assert _state() != before
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["delete page", "delete selected"])
+@pytest.mark.parametrize("model", CONTENT_MODELS, ids=lambda m: m.__name__)
+def test_a_delete_in_the_admin_goes_through_the_delete_service(client_admin, draft, monkeypatch, model, bulk):
+    obj = _spare(model, draft)
+    bulk_data = {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    url, data = (_url(model, "changelist"), bulk_data) if bulk else (_url(model, "delete", obj.pk), {"post": "yes"})
+    before = _state()
+    _refuse(monkeypatch, SERVICES[model][2])
+
+    refused = client_admin.post(url, data, follow=True)
+
+    assert _messages(refused) == [REFUSAL]
+    assert _state() == before
+    monkeypatch.undo()
+    client_admin.post(url, data)
+    assert not model.objects.filter(pk=obj.pk).exists()
+
+
+INLINES = {  # model: (prefix, values of a new row, changes to an existing row)
+    RiskCategory: ("categories", {"code": "INLINE", "name": "Inline", "description": "Added inline.",
+                                  "guidance": '["Why?"]', "weight": "1.50", "display_order": "9"}, {"name": "Renamed"}),
+    ScaleLevel: ("scale_levels", {"scale": "impact", "value": "5", "label": "Severe", "description": "Bad."},
+                 {"label": "Renamed"}),
+    Band: ("bands", {"code": "EXTREME", "label": "Extreme", "rank": "8", "colour": "#000000", "description": ""},
+           {"label": "Renamed"}),
+    MatrixCell: ("matrix_cells", {"likelihood": "5", "impact": "5", "band": None}, {"band": None}),
+}
+
+
+@pytest.mark.parametrize("operation", ["create", "update", "delete"])
+@pytest.mark.parametrize("model", INLINES, ids=lambda m: m.__name__)
+def test_the_catalogue_pages_rows_go_through_their_services(client_admin, draft, monkeypatch, model, operation):
+    prefix, new, changes = INLINES[model]
+    draft.scale_levels.filter(scale="impact", value=5).delete()
+    draft.matrix_cells.filter(likelihood=5, impact=5).delete()
+    band = draft.bands.get(code="HIGH").pk
+    new = {k: band if v is None else v for k, v in new.items()}
+    changes = {k: band if v is None else v for k, v in changes.items()}
+    row_obj = _spare(model, draft)
+    page = client_admin.get(_url(RiskCatalogue, "change", draft.pk))
+    [formset] = [f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is model]
+    row = next(f for f in formset.forms if f.instance.pk == row_obj.pk)
+    n = len(formset.forms)
+    data = form_data(page, name="Renamed draft", **{
+        "create": {f"{prefix}-TOTAL_FORMS": str(n + 1), **{f"{prefix}-{n}-{k}": v for k, v in new.items()}},
+        "update": {row.add_prefix(k): v for k, v in changes.items()},
+        "delete": {row.add_prefix("DELETE"): "on"},
+    }[operation])
+    before = _state()
+    service = SERVICES[model][("create", "update", "delete").index(operation)]
+    _refuse(monkeypatch, service)
+
+    refused = client_admin.post(_url(RiskCatalogue, "change", draft.pk), data)
+
+    assert REFUSAL in _errors(refused)
+    assert _state() == before  # the catalogue's own change rolled back too
+    monkeypatch.undo()
+    response = client_admin.post(_url(RiskCatalogue, "change", draft.pk), data)
+    assert response.status_code == 302, _errors(response)
+    assert _state() != before
+
+
+# --- What the services refuse, as the administrator sees it -------------------------------------
+
+
+def test_a_band_that_cells_give_is_not_deleted_and_the_admin_says_why(client_admin, draft):
+    band = draft.bands.get(code="CRITICAL")
+
+    response = client_admin.post(_url(Band, "changelist"), {
+        "action": "delete_selected", "_selected_action": [band.pk], "post": "yes",
+    })
+
+    # The cells protect their band: the admin lists them and deletes nothing (the service, for any
+    # other caller, refuses in words: tests/catalogue/test_services.py).
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert Band.objects.filter(pk=band.pk).exists()
+
+
+def test_a_draft_catalogue_is_deleted_with_its_contents(client_admin, draft):
+    page = client_admin.get(_url(RiskCatalogue, "delete", draft.pk))
+    assert "protected" not in page.content.decode()
+
+    response = client_admin.post(_url(RiskCatalogue, "delete", draft.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not RiskCatalogue.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_catalogue_edit_by_a_role_the_service_refuses_shows_on_the_form(client_admin, draft, monkeypatch):
+    # The admin lets administrators in; were a service to refuse the actor, the form says so.
+    monkeypatch.setattr("catalogue.services._require_administrator", lambda actor: (_ for _ in ()).throw(
+        PermissionDenied("Your role does not allow you to administer this.")))
+    page = client_admin.get(_url(RiskCatalogue, "change", draft.pk))
+
+    response = client_admin.post(_url(RiskCatalogue, "change", draft.pk), form_data(page, name="Renamed"))
+
+    assert "Your role does not allow you to administer this." in _errors(response)
+    assert RiskCatalogue.objects.get(pk=draft.pk).name == "Draft"

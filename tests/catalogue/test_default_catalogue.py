@@ -10,7 +10,7 @@ from catalogue.choices import CatalogueStatus, Scale
 from catalogue.models import RiskCatalogue
 from catalogue.selectors import catalogue_matrix_grid, category_list_with_safeguards
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
-from catalogue.services import catalogue_default_ensure, category_update
+from catalogue.services import SYSTEM, catalogue_default_ensure, category_update
 from tests.factories import DraftCatalogueFactory, standard_band_code
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,6 @@ def test_default_catalogue_is_frozen(default):
     category = default.categories.get(code="INFO_LEAKAGE")
 
     with pytest.raises(ValidationError, match="is published and frozen"):
-        category_update(category=category, weight=Decimal("3.00"))
+        category_update(category=category, actor=SYSTEM, weight=Decimal("3.00"))
 
     assert default.categories.get(code="INFO_LEAKAGE").weight == Decimal("1.50")

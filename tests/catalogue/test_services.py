@@ -4,14 +4,21 @@ import copy
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from assessments import services as assessment_services
+from assessments.choices import Role
 from catalogue import services
 from catalogue.choices import CatalogueStatus
 from catalogue.models import MatrixCell, RiskCatalogue, RiskCategory, ScaleLevel
-from tests.factories import CatalogueFactory, DraftCatalogueFactory
+from tests.factories import CatalogueFactory, DraftCatalogueFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administrator():
+    return MembershipFactory(team=None, role=Role.ADMINISTRATOR).user
 
 
 def _without_version(document: dict) -> dict:
@@ -21,42 +28,60 @@ def _without_version(document: dict) -> dict:
 # --- Freezing ---------------------------------------------------------------------------------
 
 EDITS = {
-    "catalogue_update": lambda c: services.catalogue_update(catalogue=c, description="Changed."),
-    "category_create": lambda c: services.category_create(
-        catalogue=c, code="NEW", name="New", description="A new category."
+    "catalogue_update": lambda c, actor: services.catalogue_update(catalogue=c, actor=actor, description="Changed."),
+    "category_create": lambda c, actor: services.category_create(
+        catalogue=c, actor=actor, code="NEW", name="New", description="A new category."
     ),
-    "category_update": lambda c: services.category_update(category=c.categories.first(), weight=Decimal("2.00")),
-    "safeguard_create": lambda c: services.safeguard_create(
-        catalogue=c, code="SG_NEW", name="New safeguard", categories=list(c.categories.all())
+    "category_update": lambda c, actor: services.category_update(
+        category=c.categories.first(), actor=actor, weight=Decimal("2.00")
     ),
-    "safeguard_update": lambda c: services.safeguard_update(safeguard=c.safeguards.first(), name="Renamed"),
-    "safeguard_update_links": lambda c: services.safeguard_update(safeguard=c.safeguards.first(), categories=[]),
-    "scale_level_update": lambda c: services.scale_level_update(scale_level=c.scale_levels.first(), label="Changed"),
-    "matrix_cell_set": lambda c: services.matrix_cell_set(
-        catalogue=c, likelihood=1, impact=1, band=c.bands.get(code="CRITICAL")
+    "safeguard_create": lambda c, actor: services.safeguard_create(
+        catalogue=c, actor=actor, code="SG_NEW", name="New safeguard", categories=list(c.categories.all())
     ),
+    "safeguard_update": lambda c, actor: services.safeguard_update(
+        safeguard=c.safeguards.first(), actor=actor, name="Renamed"
+    ),
+    "safeguard_update_links": lambda c, actor: services.safeguard_update(
+        safeguard=c.safeguards.first(), actor=actor, categories=[]
+    ),
+    "scale_level_update": lambda c, actor: services.scale_level_update(
+        scale_level=c.scale_levels.first(), actor=actor, label="Changed"
+    ),
+    "matrix_cell_set": lambda c, actor: services.matrix_cell_set(
+        catalogue=c, actor=actor, likelihood=1, impact=1, band=c.bands.get(code="CRITICAL")
+    ),
+    "category_delete": lambda c, actor: services.category_delete(category=c.categories.first(), actor=actor),
+    "safeguard_delete": lambda c, actor: services.safeguard_delete(safeguard=c.safeguards.first(), actor=actor),
+    "scale_level_delete": lambda c, actor: services.scale_level_delete(
+        scale_level=c.scale_levels.first(), actor=actor
+    ),
+    "band_create": lambda c, actor: services.band_create(
+        catalogue=c, actor=actor, code="EXTREME", label="Extreme", rank=9, colour="#000000"
+    ),
+    "band_update": lambda c, actor: services.band_update(band=c.bands.first(), actor=actor, label="Renamed"),
+    "matrix_cell_delete": lambda c, actor: services.matrix_cell_delete(cell=c.matrix_cells.first(), actor=actor),
 }
 
 
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
-def test_every_edit_changes_a_draft(edit):
+def test_every_edit_changes_a_draft(edit, administrator):
     catalogue = DraftCatalogueFactory()
     before = services.catalogue_export(catalogue=catalogue)
 
-    edit(catalogue)
+    edit(catalogue, administrator)
 
     assert services.catalogue_export(catalogue=catalogue) != before
 
 
 @pytest.mark.parametrize("status", [CatalogueStatus.PUBLISHED, CatalogueStatus.RETIRED])
 @pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
-def test_every_edit_refuses_a_frozen_catalogue_and_leaves_it_unchanged(edit, status):
+def test_every_edit_refuses_a_frozen_catalogue_and_leaves_it_unchanged(edit, status, administrator):
     catalogue = CatalogueFactory(name="Frozen", version=2, status=status)
     before = services.catalogue_export(catalogue=catalogue)
     updated_at = catalogue.updated_at
 
     with pytest.raises(ValidationError) as excinfo:
-        edit(catalogue)
+        edit(catalogue, administrator)
 
     assert excinfo.value.messages == [
         f"Catalogue Frozen v2 is {status.label.lower()} and frozen; create a new draft version to change it."
@@ -66,22 +91,114 @@ def test_every_edit_refuses_a_frozen_catalogue_and_leaves_it_unchanged(edit, sta
     assert fresh.updated_at == updated_at
 
 
-def test_an_edit_through_a_stale_copy_is_refused_once_the_catalogue_is_published():
+ALL_WRITES = {
+    **EDITS,
+    "catalogue_create": lambda c, actor: services.catalogue_create(actor=actor, name="Sneaky"),
+    "catalogue_delete": lambda c, actor: services.catalogue_delete(catalogue=c, actor=actor),
+    "catalogue_publish": lambda c, actor: services.catalogue_publish(catalogue=c, actor=actor),
+    "catalogue_retire": lambda c, actor: services.catalogue_retire(catalogue=c, actor=actor),
+    "catalogue_draft_from": lambda c, actor: services.catalogue_draft_from(catalogue=c, actor=actor),
+    "catalogue_import": lambda c, actor: services.catalogue_import(
+        data=services.catalogue_export(catalogue=c), actor=actor
+    ),
+    "scale_level_create": lambda c, actor: services.scale_level_create(
+        catalogue=c, actor=actor, scale="likelihood", value=5, label="L5", description="Five."
+    ),
+    "band_delete": lambda c, actor: services.band_delete(band=c.bands.first(), actor=actor),
+}
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.ANALYST, Role.AUDITOR])
+@pytest.mark.parametrize("write", ALL_WRITES.values(), ids=ALL_WRITES.keys())
+def test_only_administrators_may_write_a_catalogue(write, role):
+    catalogue = DraftCatalogueFactory()
+    before = services.catalogue_export(catalogue=catalogue)
+    count = RiskCatalogue.objects.count()
+    actor = MembershipFactory(role=role, team=None if role == Role.AUDITOR else TeamFactory()).user
+
+    with pytest.raises(PermissionDenied):
+        write(catalogue, actor)
+
+    assert services.catalogue_export(catalogue=RiskCatalogue.objects.get(pk=catalogue.pk)) == before
+    assert RiskCatalogue.objects.count() == count
+
+
+def test_the_system_actor_of_commands_may_do_nothing_elsewhere(world):
+    with pytest.raises(PermissionDenied):
+        assessment_services.assessment_start(agreement=world.agreement(), actor=services.SYSTEM)
+
+
+def test_catalogue_create_starts_an_empty_draft_at_the_next_free_version(administrator):
+    DraftCatalogueFactory(name="Maritime")
+
+    catalogue = services.catalogue_create(actor=administrator, name="Maritime", description="Sea lanes.")
+
+    assert (catalogue.version, catalogue.status, catalogue.rollup_params) == (2, CatalogueStatus.DRAFT, {})
+    assert not catalogue.categories.exists()
+    with pytest.raises(ValidationError, match="already exists"):
+        services.catalogue_create(actor=administrator, name="Maritime", version=2)
+
+
+def test_a_draft_is_deleted_with_its_contents_and_a_published_catalogue_is_not(administrator):
+    draft, published = DraftCatalogueFactory(), CatalogueFactory()
+
+    services.catalogue_delete(catalogue=draft, actor=administrator)
+    with pytest.raises(ValidationError, match="is published and frozen"):
+        services.catalogue_delete(catalogue=published, actor=administrator)
+
+    assert not RiskCatalogue.objects.filter(pk=draft.pk).exists()
+    assert not MatrixCell.objects.filter(catalogue_id=draft.pk).exists()
+    assert RiskCatalogue.objects.filter(pk=published.pk).exists()
+
+
+def test_a_scale_level_is_added_where_the_scale_has_room(administrator):
+    catalogue = DraftCatalogueFactory()
+    catalogue.scale_levels.filter(scale="impact", value=3).delete()
+
+    level = services.scale_level_create(
+        catalogue=catalogue, actor=administrator, scale="impact", value=3, label="Moderate", description="Some."
+    )
+    with pytest.raises(ValidationError):
+        services.scale_level_create(
+            catalogue=catalogue, actor=administrator, scale="impact", value=6, label="Beyond", description="Off."
+        )
+
+    assert level.label == "Moderate"
+    assert catalogue.scale_levels.filter(scale="impact").count() == 5
+
+
+def test_a_band_that_cells_give_is_not_deleted_and_an_unused_one_is(administrator):
+    catalogue = DraftCatalogueFactory()
+    unused = services.band_create(
+        catalogue=catalogue, actor=administrator, code="EXTREME", label="Extreme", rank=9, colour="#000000"
+    )
+    critical = catalogue.bands.get(code="CRITICAL")
+    cells = critical.cells.count()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.band_delete(band=critical, actor=administrator)
+    services.band_delete(band=unused, actor=administrator)
+
+    assert excinfo.value.messages == [f"Band Critical is given by {cells} matrix cells; give them another band first."]
+    assert set(catalogue.bands.values_list("code", flat=True)) == {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+
+
+def test_an_edit_through_a_stale_copy_is_refused_once_the_catalogue_is_published(administrator):
     catalogue = DraftCatalogueFactory()
     stale = RiskCatalogue.objects.get(pk=catalogue.pk)
-    services.catalogue_publish(catalogue=catalogue)
+    services.catalogue_publish(actor=administrator, catalogue=catalogue)
 
     with pytest.raises(ValidationError, match="is published and frozen"):
-        services.catalogue_update(catalogue=stale, description="Sneaked in.")
+        services.catalogue_update(actor=administrator, catalogue=stale, description="Sneaked in.")
 
     assert RiskCatalogue.objects.get(pk=catalogue.pk).description == ""
 
 
-def test_an_edit_service_refuses_a_field_it_does_not_own():
+def test_an_edit_service_refuses_a_field_it_does_not_own(administrator):
     catalogue = DraftCatalogueFactory()
 
     with pytest.raises(TypeError, match="status"):
-        services.catalogue_update(catalogue=catalogue, status=CatalogueStatus.PUBLISHED)
+        services.catalogue_update(actor=administrator, catalogue=catalogue, status=CatalogueStatus.PUBLISHED)
 
     assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
 
@@ -96,36 +213,38 @@ def test_an_edit_service_refuses_a_field_it_does_not_own():
         ({"code": "CAT_2"}, "__all__", "Risk category with this Catalogue and Code already exists."),
     ],
 )
-def test_category_update_refuses_invalid_values(fields, field, message):
+def test_category_update_refuses_invalid_values(fields, field, message, administrator):
     catalogue = DraftCatalogueFactory()
     category = catalogue.categories.get(code="CAT_1")
 
     with pytest.raises(ValidationError) as excinfo:
-        services.category_update(category=category, **fields)
+        services.category_update(actor=administrator, category=category, **fields)
 
     assert message in excinfo.value.message_dict[field]
     stored = RiskCategory.objects.get(pk=category.pk)
     assert (stored.code, stored.weight, stored.guidance) == ("CAT_1", Decimal("1.00"), ["Question 1?"])
 
 
-def test_safeguard_refuses_a_category_of_another_catalogue():
+def test_safeguard_refuses_a_category_of_another_catalogue(administrator):
     catalogue = DraftCatalogueFactory()
     other = DraftCatalogueFactory().categories.first()
 
     with pytest.raises(ValidationError, match="Not categories of"):
-        services.safeguard_create(catalogue=catalogue, code="SG_X", name="X", categories=[other])
+        services.safeguard_create(actor=administrator, catalogue=catalogue, code="SG_X", name="X", categories=[other])
 
     assert not catalogue.safeguards.filter(code="SG_X").exists()
 
 
-def test_matrix_cell_set_refuses_a_band_of_another_catalogue_and_a_level_out_of_range():
+def test_matrix_cell_set_refuses_a_band_of_another_catalogue_and_a_level_out_of_range(administrator):
     catalogue = DraftCatalogueFactory()
     foreign_band = DraftCatalogueFactory().bands.get(code="LOW")
 
     with pytest.raises(ValidationError, match="is not a band of"):
-        services.matrix_cell_set(catalogue=catalogue, likelihood=5, impact=5, band=foreign_band)
+        services.matrix_cell_set(actor=administrator, catalogue=catalogue, likelihood=5, impact=5, band=foreign_band)
     with pytest.raises(ValidationError) as excinfo:
-        services.matrix_cell_set(catalogue=catalogue, likelihood=6, impact=1, band=catalogue.bands.get(code="LOW"))
+        services.matrix_cell_set(
+            actor=administrator, catalogue=catalogue, likelihood=6, impact=1, band=catalogue.bands.get(code="LOW")
+        )
 
     assert "likelihood" in excinfo.value.message_dict
     assert catalogue.matrix_cells.get(likelihood=5, impact=5).band.code == "CRITICAL"
@@ -135,10 +254,10 @@ def test_matrix_cell_set_refuses_a_band_of_another_catalogue_and_a_level_out_of_
 # --- Publishing and retiring ------------------------------------------------------------------
 
 
-def test_publish_freezes_a_complete_draft():
+def test_publish_freezes_a_complete_draft(administrator):
     catalogue = DraftCatalogueFactory()
 
-    services.catalogue_publish(catalogue=catalogue)
+    services.catalogue_publish(actor=administrator, catalogue=catalogue)
 
     stored = RiskCatalogue.objects.get(pk=catalogue.pk)
     assert stored.status == CatalogueStatus.PUBLISHED
@@ -173,53 +292,53 @@ def _drop_bands(c):
     ],
     ids=["missing cell", "missing level", "no category", "no band"],
 )
-def test_publish_refuses_an_incomplete_draft(damage, gap):
+def test_publish_refuses_an_incomplete_draft(damage, gap, administrator):
     catalogue = DraftCatalogueFactory(name="Half done")
     damage(catalogue)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.catalogue_publish(catalogue=catalogue)
+        services.catalogue_publish(actor=administrator, catalogue=catalogue)
 
     assert excinfo.value.messages[0] == "Catalogue Half done v1 cannot be published until it is complete."
     assert gap in excinfo.value.messages
     assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
 
 
-def test_publish_refuses_a_matrix_cell_pointing_at_another_catalogues_band():
+def test_publish_refuses_a_matrix_cell_pointing_at_another_catalogues_band(administrator):
     catalogue = DraftCatalogueFactory()
     foreign_band = DraftCatalogueFactory().bands.get(code="LOW")
     MatrixCell.objects.filter(catalogue=catalogue, likelihood=5, impact=5).update(band=foreign_band)
 
     with pytest.raises(ValidationError, match="likelihood=5 impact=5"):
-        services.catalogue_publish(catalogue=catalogue)
+        services.catalogue_publish(actor=administrator, catalogue=catalogue)
 
     assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
 
 
-def test_publish_refuses_a_catalogue_that_is_not_a_draft():
+def test_publish_refuses_a_catalogue_that_is_not_a_draft(administrator):
     catalogue = CatalogueFactory(name="Old", status=CatalogueStatus.RETIRED)
 
     with pytest.raises(ValidationError, match="Only a draft can be published; Catalogue Old v1 is retired"):
-        services.catalogue_publish(catalogue=catalogue)
+        services.catalogue_publish(actor=administrator, catalogue=catalogue)
 
     assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.RETIRED
 
 
-def test_retire_moves_a_published_catalogue_to_retired():
+def test_retire_moves_a_published_catalogue_to_retired(administrator):
     catalogue = CatalogueFactory()
 
-    services.catalogue_retire(catalogue=catalogue)
+    services.catalogue_retire(actor=administrator, catalogue=catalogue)
 
     stored = RiskCatalogue.objects.get(pk=catalogue.pk)
     assert stored.status == CatalogueStatus.RETIRED
     assert stored.retired_at is not None
 
 
-def test_retire_refuses_a_draft():
+def test_retire_refuses_a_draft(administrator):
     catalogue = DraftCatalogueFactory()
 
     with pytest.raises(ValidationError, match="Only a published catalogue can be retired"):
-        services.catalogue_retire(catalogue=catalogue)
+        services.catalogue_retire(actor=administrator, catalogue=catalogue)
 
     assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
 
@@ -227,12 +346,12 @@ def test_retire_refuses_a_draft():
 # --- New draft versions -----------------------------------------------------------------------
 
 
-def test_draft_from_copies_every_part_into_the_next_version():
+def test_draft_from_copies_every_part_into_the_next_version(administrator):
     source = CatalogueFactory(name="Copied", version=1, contents__categories=4)
     CatalogueFactory(name="Copied", version=3)
     source_doc = services.catalogue_export(catalogue=source)
 
-    draft = services.catalogue_draft_from(catalogue=source)
+    draft = services.catalogue_draft_from(actor=administrator, catalogue=source)
 
     assert (draft.name, draft.version, draft.status) == ("Copied", 4, CatalogueStatus.DRAFT)
     assert _without_version(services.catalogue_export(catalogue=draft)) == _without_version(source_doc)
@@ -241,30 +360,30 @@ def test_draft_from_copies_every_part_into_the_next_version():
     assert {cell.band.catalogue_id for cell in draft.matrix_cells.select_related("band")} == {draft.pk}
 
 
-def test_draft_from_gives_an_editable_copy_and_leaves_the_source_frozen():
+def test_draft_from_gives_an_editable_copy_and_leaves_the_source_frozen(administrator):
     source = CatalogueFactory()
-    draft = services.catalogue_draft_from(catalogue=source)
+    draft = services.catalogue_draft_from(actor=administrator, catalogue=source)
 
-    services.category_update(category=draft.categories.get(code="CAT_1"), name="Renamed")
+    services.category_update(actor=administrator, category=draft.categories.get(code="CAT_1"), name="Renamed")
 
     assert draft.categories.get(code="CAT_1").name == "Renamed"
     assert source.categories.get(code="CAT_1").name == "Category 1"
 
 
-def test_draft_from_with_an_explicit_version():
+def test_draft_from_with_an_explicit_version(administrator):
     source = CatalogueFactory(name="Explicit")
 
-    draft = services.catalogue_draft_from(catalogue=source, version=7)
+    draft = services.catalogue_draft_from(actor=administrator, catalogue=source, version=7)
 
     assert draft.version == 7
 
 
-def test_draft_from_refuses_a_version_that_exists(row_counts):
+def test_draft_from_refuses_a_version_that_exists(row_counts, administrator):
     source = CatalogueFactory(name="Taken")
     before = row_counts()
 
     with pytest.raises(ValidationError, match="Catalogue Taken v1 already exists"):
-        services.catalogue_draft_from(catalogue=source, version=1)
+        services.catalogue_draft_from(actor=administrator, catalogue=source, version=1)
 
     assert row_counts() == before
 
@@ -312,22 +431,22 @@ def test_export_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
 # --- Import -----------------------------------------------------------------------------------
 
 
-def test_import_round_trip_is_lossless(document):
+def test_import_round_trip_is_lossless(document, administrator):
     document = {**document, "version": 99, "status": "published"}
 
-    imported = services.catalogue_import(data=document)
+    imported = services.catalogue_import(actor=administrator, data=document)
 
     assert (imported.name, imported.version, imported.status) == ("Source", 2, CatalogueStatus.DRAFT)
     assert _without_version(services.catalogue_export(catalogue=imported)) == _without_version(document)
 
 
-def test_import_of_a_new_name_starts_at_version_1(document):
-    imported = services.catalogue_import(data={**document, "name": "Brand new"})
+def test_import_of_a_new_name_starts_at_version_1(document, administrator):
+    imported = services.catalogue_import(actor=administrator, data={**document, "name": "Brand new"})
 
     assert imported.version == 1
 
 
-def test_import_accepts_numbers_for_weights_and_omitted_optional_keys(document):
+def test_import_accepts_numbers_for_weights_and_omitted_optional_keys(document, administrator):
     document = copy.deepcopy(document)
     for key in ("version", "status", "description", "rollup_method", "rollup_params"):
         del document[key]
@@ -335,7 +454,7 @@ def test_import_accepts_numbers_for_weights_and_omitted_optional_keys(document):
     document["categories"][1]["weight"] = 2
     del document["categories"][2]["guidance"]
 
-    imported = services.catalogue_import(data=document)
+    imported = services.catalogue_import(actor=administrator, data=document)
 
     weights = list(imported.categories.order_by("display_order").values_list("weight", flat=True))
     assert weights == [Decimal("1.25"), Decimal("2.00"), Decimal("1.00")]
@@ -409,27 +528,27 @@ MALFORMED = {
 
 @pytest.mark.parametrize(("change", "message"), MALFORMED.values(), ids=MALFORMED.keys())
 def test_import_refuses_a_malformed_document_naming_the_place_and_writes_nothing(
-    document, row_counts, change, message
+    document, row_counts, change, message, administrator
 ):
     document = copy.deepcopy(document)
     change(document)
     before = row_counts()
 
     with pytest.raises(ValidationError) as excinfo:
-        services.catalogue_import(data=document)
+        services.catalogue_import(actor=administrator, data=document)
 
     assert any(m.startswith(message) for m in excinfo.value.messages), excinfo.value.messages
     assert row_counts() == before
 
 
-def test_import_reports_every_problem_at_once(document):
+def test_import_reports_every_problem_at_once(document, administrator):
     document = copy.deepcopy(document)
     document["categories"][0]["weight"] = -1
     document["safeguards"][2]["categories"] = ["NOPE"]
     document["matrix"][4] = ["LOW"] * 4
 
     with pytest.raises(ValidationError) as excinfo:
-        services.catalogue_import(data=document)
+        services.catalogue_import(actor=administrator, data=document)
 
     assert excinfo.value.messages == [
         "matrix: missing cell likelihood=5 impact=5",
@@ -438,20 +557,20 @@ def test_import_reports_every_problem_at_once(document):
     ]
 
 
-def test_import_refuses_a_document_that_is_not_a_mapping(row_counts):
+def test_import_refuses_a_document_that_is_not_a_mapping(row_counts, administrator):
     before = row_counts()
 
     with pytest.raises(ValidationError) as excinfo:
-        services.catalogue_import(data=["not", "a", "catalogue"])
+        services.catalogue_import(actor=administrator, data=["not", "a", "catalogue"])
 
     assert excinfo.value.messages == ["document: must be a mapping, not a list"]
     assert row_counts() == before
 
 
-def test_imported_catalogue_can_be_published(document):
-    imported = services.catalogue_import(data=document)
+def test_imported_catalogue_can_be_published(document, administrator):
+    imported = services.catalogue_import(actor=administrator, data=document)
 
-    services.catalogue_publish(catalogue=imported)
+    services.catalogue_publish(actor=administrator, catalogue=imported)
 
     assert RiskCatalogue.objects.get(pk=imported.pk).status == CatalogueStatus.PUBLISHED
     assert ScaleLevel.objects.filter(catalogue=imported).count() == 10

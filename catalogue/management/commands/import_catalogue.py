@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue.serialization import DocumentSyntaxError, document_parse
-from catalogue.services import catalogue_import
+from catalogue.services import SYSTEM, catalogue_import
 
 FORMATS_BY_SUFFIX = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         except DocumentSyntaxError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         try:
-            catalogue = catalogue_import(data=data)
+            catalogue = catalogue_import(data=data, actor=SYSTEM)
         except ValidationError as exc:
             problems = "\n".join(f"  - {message}" for message in exc.messages)
             count = len(exc.messages)
