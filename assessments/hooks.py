@@ -29,8 +29,3 @@ def agreement_changed(*, agreement_id: int, status: bool = False, partners: bool
     if reason:
         _agreement_changed(agreement_id, reason=reason)
 
-
-def catalogue_weights_changed(*, catalogue_id: int) -> None:
-    """A catalogue's category weights changed: every agreement scored with it is recomputed."""
-    if aggregation.catalogue_mark_dirty(catalogue_id=catalogue_id, reason="weights"):
-        tasks.publish_on_commit(tasks.scores_sweep)

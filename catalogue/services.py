@@ -8,6 +8,10 @@ Each service runs in one transaction and validates with ``full_clean()``. Servic
 catalogue lock its row first (``_lock``), so an edit and a publication of the same catalogue cannot
 interleave; the status read under that lock is the one that counts, not the caller's copy.
 
+No score depends on a draft: assessments are made only with published catalogues, and a
+published catalogue never becomes a draft again. So no edit here (a category's weight, say) has a
+score to recompute, and this app needs nothing from ``assessments``.
+
 Every write is for administrators (``Action.ADMINISTER`` in ``riskboard.permissions``): each
 service takes the ``actor`` and checks it. Management commands, run by whoever holds the database,
 pass ``SYSTEM``; ``catalogue_default_ensure`` (the shipped catalogue, loaded at deployment) takes
@@ -291,15 +295,9 @@ def category_update(*, category: RiskCategory, actor, **fields: Any) -> RiskCate
     """Change a draft's category: ``code``, ``name``, ``description``, ``guidance``, ``weight``, ``display_order``."""
     _require_administrator(actor)
     _ensure_editable(category.catalogue)
-    old_weight = category.weight
     _assign(category, fields, CATEGORY_EDITABLE_FIELDS)
     _category_clean(category)
     category.save()
-    if category.weight != old_weight:
-        # Drafts carry no approved assessments today, but the scores must never depend on that.
-        from assessments import hooks
-
-        hooks.catalogue_weights_changed(catalogue_id=category.catalogue_id)
     return category
 
 

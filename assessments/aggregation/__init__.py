@@ -7,7 +7,7 @@
 - ``selectors`` and ``explain``: reads for pages, with freshness and explanations.
 """
 
-from .dirty import SweepResult, agreements_mark_dirty, catalogue_mark_dirty, scores_sweep
+from .dirty import SweepResult, agreements_mark_dirty, scores_sweep
 from .full import STAGES, FullRecomputeResult, scores_full_recompute
 from .incremental import agreements_recompute
 
@@ -17,7 +17,6 @@ __all__ = [
     "SweepResult",
     "agreements_mark_dirty",
     "agreements_recompute",
-    "catalogue_mark_dirty",
     "scores_full_recompute",
     "scores_sweep",
 ]

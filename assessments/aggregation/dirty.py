@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ..choices import AssessmentStatus
 from ..models import DirtyAgreement
 from .full import scores_full_recompute
 from .incremental import agreements_recompute
@@ -46,19 +45,6 @@ def agreements_mark_dirty(*, agreement_ids: Iterable[int], reason: str) -> None:
         )
 
 
-def catalogue_mark_dirty(*, catalogue_id: int, reason: str = "catalogue") -> int:
-    """Mark every agreement with an approved assessment on ``catalogue_id`` (one statement)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {T.dirty} (agreement_id, generation, marked_at, reason) "
-            f"SELECT DISTINCT agreement_id, 1, %s, %s FROM {T.assessment} WHERE catalogue_id = %s AND status = %s "
-            + _UPSERT,
-            [now, reason, catalogue_id, AssessmentStatus.APPROVED.value],
-        )
-        return cursor.rowcount
-
-
 @dataclass
 class SweepResult:
     agreements: int = 0
@@ -76,8 +62,8 @@ def scores_sweep(
 ) -> SweepResult:
     """Recompute dirty agreements, oldest mark first, in batches (one transaction each).
 
-    When more than ``full_threshold`` agreements are dirty (a catalogue's weights changed, say),
-    one full recompute is cheaper and runs instead. Stops after ``max_seconds``; what is left
+    When more than ``full_threshold`` agreements are dirty (after a bulk change, say), one full
+    recompute is cheaper and runs instead. Stops after ``max_seconds``; what is left
     waits for the next sweep. Safe to run at any time and concurrently with other recomputes.
     ``on_batch(n)`` is called after each batch of ``n`` agreements.
     """

@@ -446,21 +446,6 @@ def test_sweep_runs_a_full_recompute_when_much_is_dirty(portfolio):
     assert_scores_equal_reference()
 
 
-def test_catalogue_weights_change_marks_and_recomputes_its_agreements(portfolio):
-    aggregation.scores_full_recompute()
-    catalogue = portfolio.catalogues[0]
-    category = catalogue.categories.first()
-    category.weight = Decimal("9.50")
-    category.save(update_fields=["weight"])
-
-    marked = aggregation.catalogue_mark_dirty(catalogue_id=catalogue.pk)
-    assert marked == Assessment.objects.filter(catalogue=catalogue, status="approved").values("agreement").distinct()\
-        .count()
-    aggregation.scores_sweep(full_threshold=1000)
-
-    assert_scores_equal_reference()
-
-
 # --- Snapshots ----------------------------------------------------------------------------------
 
 

@@ -7,7 +7,6 @@ they skip with a reason elsewhere.
 
 import random
 import time
-from decimal import Decimal
 from unittest import mock
 
 import psycopg2
@@ -17,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection
 from kombu.exceptions import OperationalError as BrokerError
 
-from assessments import aggregation, hooks, services, tasks
+from assessments import aggregation, services, tasks
 from assessments.aggregation.reference import scores_compute_in_python, scores_differences, scores_stored
 from assessments.choices import AgreementStatus
 from assessments.models import AgreementScore, DirtyAgreement, PartnerScore, PortfolioScore
@@ -116,21 +115,6 @@ def test_an_unchanged_status_marks_nothing(world):
     agreement = world.agreement()
     services.agreement_set_status(agreement=agreement, actor=world.analyst, status=agreement.status)
     assert not DirtyAgreement.objects.exists()
-
-
-def test_catalogue_weights_change_recomputes_every_agreement_on_it(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        first, _second = world.approved(), world.approved()
-    category = world.catalogue.categories.first()
-    category.weight = Decimal("4.00")
-    category.save(update_fields=["weight"])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        hooks.catalogue_weights_changed(catalogue_id=world.catalogue.pk)
-
-    assert not DirtyAgreement.objects.exists()
-    assert scores_differences(scores_compute_in_python(), scores_stored()) == []
-    assert AgreementScore.objects.get(agreement=first.agreement).weight_total == 400 + 100 + 100
 
 
 def test_tasks_are_rerunnable_with_identical_results():

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments import services as assessment_services
 from assessments.choices import Role
+from assessments.models import DirtyAgreement
 from catalogue import services
 from catalogue.choices import CatalogueStatus
 from catalogue.models import MatrixCell, RiskCatalogue, RiskCategory, ScaleLevel
@@ -181,6 +182,29 @@ def test_a_band_that_cells_give_is_not_deleted_and_an_unused_one_is(administrato
 
     assert excinfo.value.messages == [f"Band Critical is given by {cells} matrix cells; give them another band first."]
     assert set(catalogue.bands.values_list("code", flat=True)) == {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+
+
+def test_no_weight_changes_under_an_assessment_so_no_score_awaits_a_recompute(world, administrator):
+    """Why the catalogue services need nothing from ``assessments``: only a draft's weights (or
+    categories, or matrix) change, and no assessment is ever made with a draft, nor does a
+    catalogue that has assessments ever become a draft again."""
+    draft = DraftCatalogueFactory(name="Draft")
+    with pytest.raises(ValidationError, match="published catalogue"):
+        assessment_services.assessment_start(agreement=world.agreement(), actor=world.analyst, catalogue=draft)
+
+    assessed = world.approved().catalogue
+    category = assessed.categories.first()
+    with pytest.raises(ValidationError, match="frozen"):
+        services.catalogue_update(catalogue=assessed, actor=administrator, status=CatalogueStatus.DRAFT)
+    services.catalogue_retire(catalogue=assessed, actor=administrator)
+    for status_now in (CatalogueStatus.PUBLISHED, CatalogueStatus.RETIRED):
+        RiskCatalogue.objects.filter(pk=assessed.pk).update(status=status_now)
+        for edit in EDITS.values():
+            with pytest.raises(ValidationError, match="frozen"):
+                edit(assessed, administrator)
+
+    assert RiskCategory.objects.get(pk=category.pk).weight == category.weight
+    assert not DirtyAgreement.objects.exclude(reason="approval").exists()
 
 
 def test_an_edit_through_a_stale_copy_is_refused_once_the_catalogue_is_published(administrator):
