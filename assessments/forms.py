@@ -1,8 +1,10 @@
-"""Forms check the shape of the input only; the services decide what is allowed (STYLE.md)."""
+"""Forms check the shape of the input only; the services decide what is allowed (STYLE.md).
+
+A text field's ``max_length`` is the service's ``TEXT_MAX_LENGTH``, for the browser's sake: the
+service refuses longer texts whoever calls it.
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django import forms
 from django.core import signing
@@ -12,10 +14,9 @@ from catalogue.choices import Scale
 
 from .choices import Confidence
 from .comparison import LEVEL_FIELDS, rating_state
-from .services import RatingInput
+from .services import TEXT_MAX_LENGTH, RatingInput
 
 NOT_RATED = ""
-TEXT_MAX_LENGTH = 10_000
 SNAPSHOT_SALT = "assessments.rating-snapshot"
 
 LEVEL_LABELS = {
@@ -199,6 +200,8 @@ class AssessmentVersionForm(forms.Form):
 
 
 class AssessmentStartForm(forms.Form):
+    """A date; ``assessment_start`` decides whether it is allowed (not in the future)."""
+
     as_of = forms.DateField(
         label="Assessment date",
         help_text="The date the assessment describes, for example 2025-06-30.",
@@ -208,12 +211,6 @@ class AssessmentStartForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"as_of": timezone.localdate()})
         super().__init__(*args, **kwargs)
-
-    def clean_as_of(self) -> dt.date:
-        as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise forms.ValidationError("The assessment date cannot be in the future.")
-        return as_of
 
 
 class ApproveForm(forms.Form):

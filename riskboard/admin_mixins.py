@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from .forms import form_add_service_error
 from .permissions import Action, can
 
 # Set on the request when a service refused a save; the retried view shows it on the form.
@@ -58,22 +59,6 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def form_add_service_error(form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on ``form``: on its field when the form has that field,
-    else among the form's own errors, prefixed with the field's name."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, errors in error.error_dict.items():
-        messages = [m for e in errors for m in ValidationError(e).messages]
-        if name in form.fields:
-            form.add_error(name, messages)
-        elif name == NON_FIELD_ERRORS:
-            form.add_error(None, messages)
-        else:
-            form.add_error(None, [f"{name}: {m}" for m in messages])
 
 
 def service_call(service: Callable[..., Any], /, **kwargs: Any) -> Any:

@@ -10,6 +10,7 @@ Split by concept; every public name is available here (``services.assessment_sta
 
 from .assessment import (
     FOUR_EYES_REFUSAL,
+    TEXT_MAX_LENGTH,
     AssessmentConflict,
     RatingInput,
     RatingsInvalid,
@@ -49,6 +50,7 @@ __all__ = [
     "MEMBERSHIP_FIELDS",
     "PARTNER_FIELDS",
     "TEAM_FIELDS",
+    "TEXT_MAX_LENGTH",
     "AssessmentConflict",
     "RatingInput",
     "RatingsInvalid",

@@ -24,6 +24,19 @@ from ..choices import EDITABLE_STATUSES, AssessmentStatus, Confidence, Transitio
 from ..models import Agreement, Assessment, AssessmentTransition, Rating
 from ..selectors import agreement_current_assessments, assessment_missing_categories, assessment_next_review_date
 
+# The longest free text a person may write in one field (rationale, evidence, other safeguards, a
+# review comment), in characters.
+TEXT_MAX_LENGTH = 10_000
+
+
+def _text_errors(values: dict[str, str]) -> dict[str, list[str]]:
+    """A field error for each text in ``values`` longer than ``TEXT_MAX_LENGTH``."""
+    return {
+        name: [f"Write at most {TEXT_MAX_LENGTH:,} characters (this has {len(value):,})."]
+        for name, value in values.items()
+        if len(value) > TEXT_MAX_LENGTH
+    }
+
 
 class AssessmentConflict(Exception):
     """The assessment changed since the user loaded it; their write was refused, nothing saved."""
@@ -103,11 +116,17 @@ def assessment_start(
 ) -> Assessment:
     """Start a draft assessment of ``agreement``, pre-filled from its last approved assessment.
 
-    The catalogue is the given published version, else the one the last approved assessment
-    used if still published, else the newest published catalogue. Pre-filled ratings are copied
-    by category code, so a reassessment on a newer catalogue version keeps what still applies.
+    ``as_of``, the date the assessment describes, defaults to today and cannot be later (a
+    ``ValidationError`` on ``as_of``). The catalogue is the given published version, else the one
+    the last approved assessment used if still published, else the newest published catalogue.
+    Pre-filled ratings are copied by category code, so a reassessment on a newer catalogue version
+    keeps what still applies.
     """
     require(actor, Action.EDIT, agreement.owner_team_id)
+    today = timezone.localdate()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationError({"as_of": ["The assessment date cannot be in the future."]}, code="future")
     previous, open_assessment = agreement_current_assessments(agreement=agreement)
     if open_assessment is not None:
         raise ValidationError("This agreement already has an open assessment; finish or review that one first.")
@@ -124,7 +143,7 @@ def assessment_start(
     assessment = Assessment(
         agreement=agreement,
         catalogue=catalogue,
-        as_of=as_of or timezone.localdate(),
+        as_of=as_of,
         previous=previous,
     )
     assessment.full_clean(exclude=["previous"])
@@ -187,9 +206,12 @@ def _copy_ratings(*, source: Assessment, target: Assessment) -> None:
 def rating_input_errors(*, item: RatingInput, allowed_safeguard_ids: set[int]) -> dict[str, list[str]]:
     """Field errors for one category's input (empty when valid).
 
-    Levels are ``SCALE_MIN`` to ``SCALE_MAX`` (1 to 5) or empty.
+    Levels are ``SCALE_MIN`` to ``SCALE_MAX`` (1 to 5) or empty; texts at most ``TEXT_MAX_LENGTH``
+    characters.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _text_errors(
+        {name: getattr(item, name) for name in ("safeguards_other", "rationale", "evidence")}
+    )
     levels = rules.levels_of(item)
     for name, value in levels.items():
         if value is not None and not (SCALE_MIN <= value <= SCALE_MAX):
@@ -301,8 +323,12 @@ def assessment_approve(
     """Submitted -> approved, by a manager of the team who is not an author (four eyes).
 
     Sets the next review date from the worst residual band and settings.RISKBOARD_REVIEW_MONTHS,
-    capped by the agreement's end date minus its notice period. Approved is final.
+    capped by the agreement's end date minus its notice period. Approved is final. The optional
+    ``comment`` is at most ``TEXT_MAX_LENGTH`` characters.
     """
+    errors = _text_errors({"comment": comment})
+    if errors:
+        raise ValidationError(errors)
     assessment_require_reviewer(assessment=assessment, user=actor)
     _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
     now = timezone.now()
@@ -324,9 +350,13 @@ def assessment_approve(
 def assessment_return(
     *, assessment: Assessment, actor, comment: str, expected_version: int | None = None
 ) -> Assessment:
-    """Submitted -> returned to draft, with the reviewer's comment (required)."""
+    """Submitted -> returned to draft, with the reviewer's comment (required, at most
+    ``TEXT_MAX_LENGTH`` characters)."""
     if not comment or not comment.strip():
         raise ValidationError({"comment": ["Say what needs to change: a comment is required to return."]})
+    errors = _text_errors({"comment": comment.strip()})
+    if errors:
+        raise ValidationError(errors)
     assessment_require_reviewer(assessment=assessment, user=actor)
     _bump_version(assessment, expected_version=expected_version, statuses=[AssessmentStatus.SUBMITTED])
     Assessment.objects.filter(pk=assessment.pk).update(

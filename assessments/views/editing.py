@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views import View
 
+from riskboard.forms import form_add_service_error
 from riskboard.permissions import Action, require
 
 from .. import rules, selectors, services
@@ -73,8 +74,8 @@ class AssessmentStartView(View):
                 assessment = services.assessment_start(
                     agreement=self.agreement, actor=request.user, as_of=form.cleaned_data["as_of"]
                 )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except ValidationError as exc:  # on its field (a date in the future), else above the form
+                form_add_service_error(form, exc)
             else:
                 if assessment.previous_id:
                     messages.success(

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from assessments import services
 from assessments.choices import AssessmentStatus, Role, TransitionAction
@@ -92,6 +93,48 @@ def test_reassessment_on_a_newer_catalogue_version_copies_by_category_code(agree
     assert second.catalogue == newer
     assert sorted(second.ratings.values_list("category__code", flat=True)) == ["CAT_1", "CAT_2", "CAT_3"]
     assert all(r.category.catalogue_id == newer.id for r in second.ratings.all())
+
+
+def test_an_assessment_date_in_the_future_is_refused_on_its_field(agreement, analyst):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.assessment_start(agreement=agreement, actor=analyst, as_of=tomorrow)
+
+    assert excinfo.value.message_dict == {"as_of": ["The assessment date cannot be in the future."]}
+    assert not Assessment.objects.filter(agreement=agreement).exists()
+    assert services.assessment_start(agreement=agreement, actor=analyst, as_of=timezone.localdate()).as_of == (
+        timezone.localdate()
+    )
+
+
+@pytest.mark.parametrize("field", ["rationale", "evidence", "safeguards_other"])
+def test_a_rating_text_longer_than_the_limit_is_refused_on_its_field(agreement, analyst, catalogue, field):
+    assessment = services.assessment_start(agreement=agreement, actor=analyst)
+    category = catalogue.categories.first()
+
+    with pytest.raises(services.RatingsInvalid) as excinfo:
+        services.assessment_save_ratings(
+            assessment=assessment, actor=analyst, expected_version=assessment.version,
+            ratings=[RatingInput(category_id=category.id, **{field: "x" * 10_001})],
+        )
+
+    assert excinfo.value.by_category[category.id] == {field: ["Write at most 10,000 characters (this has 10,001)."]}
+    assert not Rating.objects.filter(assessment=assessment).exists()
+
+
+@pytest.mark.parametrize("decision", ["assessment_approve", "assessment_return"])
+def test_a_review_comment_longer_than_the_limit_is_refused(agreement, analyst, manager, catalogue, decision):
+    assessment = services.assessment_start(agreement=agreement, actor=analyst)
+    services.assessment_save_ratings(assessment=assessment, actor=analyst, expected_version=assessment.version,
+                                     ratings=full_inputs(catalogue))
+    services.assessment_submit(assessment=assessment, actor=analyst)
+
+    with pytest.raises(ValidationError) as excinfo:
+        getattr(services, decision)(assessment=assessment, actor=manager, comment="x" * 10_001)
+
+    assert list(excinfo.value.message_dict) == ["comment"]
+    assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.SUBMITTED
 
 
 def test_partial_ratings_can_be_saved_but_not_submitted(agreement, analyst, catalogue):

@@ -113,7 +113,8 @@ def test_a_future_assessment_date_is_refused_next_to_the_field(client, world):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'href="#id_as_of"' in html and 'id="id_as_of_error"' in html
-    assert f'value="{tomorrow}"' in html
+    assert response.context["form"].errors == {"as_of": ["The assessment date cannot be in the future."]}
+    assert f'value="{tomorrow}"' in html  # what they typed is kept
     assert not Assessment.objects.filter(agreement=agreement).exists()
 
 
