@@ -18,7 +18,11 @@ parameter: whatever the number of agreements, the same statements run every time
 
 An agreement's partners may have changed since it was last computed (``hooks.agreement_changed``):
 its old contribution is subtracted from the partners it was counted for
-(``AgreementScore.counted_partners``), its new one added to its partners now.
+(``AgreementScore.counted_partners``), its new one added to its partners now. A partner it was
+counted for may have been deleted since (by a cascade, or in a shell: ``partner_delete`` refuses
+while an agreement names it); its score rows went with it, so there is nothing left to subtract
+from, and the partner-level writes skip it rather than recreate a row for a partner that no
+longer exists (which its foreign key would refuse).
 """
 
 # SQL here is assembled from model table names and constants only; values are always parameters.
@@ -35,7 +39,7 @@ from django.utils import timezone
 
 from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
-from ..models import AgreementScore
+from ..models import AgreementScore, Partner
 from ..models.aggregates import partner_ids_parse
 from .prepared import execute_prepared
 from .rules import catalogue_rules, confidence_widening
@@ -104,10 +108,14 @@ def _columns_as_arrays(rows: Sequence[Sequence]) -> list[list]:
 
 def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple], db_now,
                    postgres: bool) -> list[_Write]:
-    """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys."""
+    """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys.
+
+    Rows keyed by a ``partner_id`` whose partner no longer exists are skipped (see the module's
+    docstring)."""
     if not rows:
         return []
     columns = [*key_columns, *_TALLY]
+    by_partner = key_columns[0] == "partner_id"
     increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _TALLY if c != "fingerprint")
     fingerprint = f"fingerprint = ({table}.fingerprint + excluded.fingerprint) %% {scoring.FINGERPRINT_MODULUS}"
     conflict = (
@@ -117,22 +125,30 @@ def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple],
     values = [(*key_values, *_tally_values(tally)) for *key_values, tally in rows]
     if postgres:
         types = ", ".join("%s::TEXT[]" if c == "category_code" else "%s::BIGINT[]" for c in columns)
+        source = f"unnest({types}) u"
+        if by_partner:
+            source = f"unnest({types}) AS u({', '.join(columns)}) WHERE {_partner_exists('u.partner_id')}"
         return [_Write(table, (
             f"INSERT INTO {table} ({', '.join(columns)}, computed_at) "
-            f"SELECT u.*, CAST(%s AS TIMESTAMPTZ) FROM unnest({types}) u {conflict}"
+            f"SELECT u.*, CAST(%s AS TIMESTAMPTZ) FROM {source} {conflict}"
         ), [db_now, *_columns_as_arrays(values)], tuple(key_columns))]
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
     # The timestamp once per statement, not per row: fewer parameters to send and parse. (VALUES
     # columns are column1, column2...; SQLite needs the WHERE before ON CONFLICT to parse an upsert
     # from a SELECT.)
     selected = ", ".join(f"v.column{i}" for i in range(1, len(columns) + 1))
+    where = _partner_exists("v.column1") if by_partner else "1 = 1"
     return [
         _Write(table, (
             f"INSERT INTO {table} ({', '.join(columns)}, computed_at) SELECT {selected}, %s FROM (VALUES "
-            f"{', '.join([placeholder] * len(chunk))}) v WHERE 1 = 1 {conflict}"
+            f"{', '.join([placeholder] * len(chunk))}) v WHERE {where} {conflict}"
         ), [db_now, *(v for row in chunk for v in row)], tuple(key_columns))
         for chunk in _chunks(values)
     ]
+
+
+def _partner_exists(column: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {Partner._meta.db_table} p WHERE p.id = {column})"
 
 
 def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:

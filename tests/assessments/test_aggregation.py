@@ -23,6 +23,7 @@ from assessments.models import (
     Assessment,
     CategoryScore,
     DirtyAgreement,
+    Partner,
     PartnerCategoryScore,
     PartnerScore,
     PortfolioScore,
@@ -357,6 +358,28 @@ def test_partner_changes_of_inactive_or_unscored_agreements_are_recorded_for_lat
 
     aggregation.agreements_recompute(agreement_ids=[inactive.pk])
 
+    assert_incremental_equals_full_from_scratch()
+
+
+@pytest.mark.parametrize("how", ["one of several", "its only partner"])
+def test_incremental_recompute_after_a_counted_partner_was_deleted_equals_a_full_recompute(portfolio, how):
+    """Defect 2: a partner deleted behind the services' back (a cascade, the shell) took its score
+    rows with it; the agreement's next recompute must not subtract from, or recreate, them."""
+    aggregation.scores_full_recompute()
+    agreement = _counted_agreement_with_partners(portfolio, at_least=2 if how == "one of several" else 1)
+    if how == "its only partner":
+        agreement.partners.set([agreement.partners.order_by("pk").first()])
+        aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    gone = agreement.partners.order_by("pk").first()
+    Partner.objects.filter(pk=gone.pk).delete()
+    assert not PartnerScore.objects.filter(partner_id=gone.pk).exists()
+    approve_new_assessment(agreement=agreement, rng=random.Random(3))
+
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    connection.check_constraints()  # what the recompute's commit checks
+
+    assert not PartnerScore.objects.filter(partner_id=gone.pk).exists()
+    assert not PartnerCategoryScore.objects.filter(partner_id=gone.pk).exists()
     assert_incremental_equals_full_from_scratch()
 
 

@@ -98,6 +98,25 @@ def test_partner_change_marks_dirty_and_moves_the_agreement_between_partners(wor
     assert scores_differences(scores_compute_in_python(), scores_stored()) == []
 
 
+def test_approving_after_a_counted_partner_was_deleted_recomputes_the_scores(world, django_capture_on_commit_callbacks):
+    """Defect 2 as a user met it: a partner deleted in the shell (the service refuses), then the
+    next approval of one of its agreements failed to recompute, and stayed stale."""
+    gone, kept = PartnerFactory(), PartnerFactory()
+    agreement = world.agreement(partners=[gone, kept])
+    with django_capture_on_commit_callbacks(execute=True):
+        world.approved(agreement)
+    gone.delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        world.approved(agreement)
+    connection.check_constraints()
+
+    assert not DirtyAgreement.objects.exists()
+    assert PartnerScore.objects.get(partner=kept).n == 1
+    assert not PartnerScore.objects.filter(partner_id=gone.pk).exists()
+    assert scores_differences(scores_compute_in_python(), scores_stored()) == []
+
+
 def test_agreement_status_change_is_checked(world):
     agreement = world.agreement()
     with pytest.raises(PermissionDenied):
