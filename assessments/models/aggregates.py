@@ -263,13 +263,19 @@ class DirtyAgreement(models.Model):
     """An agreement whose aggregates await a recompute (the dirty flag the sweeper reads).
 
     Marking bumps ``generation``; a recompute clears the mark only if the generation it read is
-    still current, so a change made while it ran is never lost.
+    still current, so a change made while it ran is never lost. When the sweeper cannot recompute
+    the agreement, the mark stays with the error, counted in ``failures``, and waits until
+    ``retry_at`` (a back-off that grows with each failure); marking it again retries it at once.
     """
 
     agreement = models.OneToOneField(Agreement, on_delete=models.CASCADE, primary_key=True, related_name="dirty")
     generation = models.PositiveBigIntegerField(default=1)
     marked_at = models.DateTimeField()
     reason = models.CharField(max_length=32)
+    # Database defaults: marks are written by raw SQL (``aggregation.dirty``).
+    failures = models.PositiveIntegerField(db_default=0, help_text="Sweeps that failed to recompute it in a row.")
+    last_error = models.TextField(blank=True, db_default="")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Not swept again before this time.")
 
     class Meta:
         ordering = ["marked_at"]

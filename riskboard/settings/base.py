@@ -214,6 +214,10 @@ RISKBOARD_SCORES_CONFIDENCE_WIDENING = {"high": 0, "medium": 0, "low": 1}
 RISKBOARD_SCORES_SWEEP_BATCH = 500
 RISKBOARD_SCORES_FULL_THRESHOLD = 5000
 RISKBOARD_SCORES_SWEEP_MAX_SECONDS = 45
+# An agreement the sweeper fails to recompute keeps its mark (with the error) and waits this long
+# before its next try, doubling with each failure up to the maximum (seconds).
+RISKBOARD_SCORES_RETRY_SECONDS = 120
+RISKBOARD_SCORES_RETRY_MAX_SECONDS = 6 * 3600
 # Memory for the sorts and hashes of the full recompute, per PostgreSQL transaction.
 RISKBOARD_SCORES_WORK_MEM = os.environ.get("RISKBOARD_SCORES_WORK_MEM", "64MB")
 RISKBOARD_SCORES_SWEEP_SECONDS = float(os.environ.get("RISKBOARD_SCORES_SWEEP_SECONDS", "60"))

@@ -8,7 +8,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from assessments import aggregation, scoring
@@ -467,6 +467,77 @@ def test_sweep_runs_a_full_recompute_when_much_is_dirty(portfolio):
 
     assert result.full and result.remaining == 0
     assert_scores_equal_reference()
+
+
+def _poison(agreement_id: int) -> None:
+    """Make recomputing this one agreement fail: its stored score names a catalogue that does not
+    exist, so its old contribution cannot be scored (a stand-in for any fault of one agreement)."""
+    AgreementScore.objects.filter(agreement_id=agreement_id).update(catalogue_id=10**9)
+
+
+def _scored_agreements(portfolio):
+    return [a for a in portfolio.agreements if AgreementScore.objects.filter(agreement=a, is_active=True).exists()]
+
+
+def test_one_failing_agreement_does_not_hold_a_sweep_batch_hostage(portfolio, caplog):
+    aggregation.scores_full_recompute()
+    poisoned, *others = _scored_agreements(portfolio)
+    changed = set(_random_changes(random.Random(5), others, 12))
+    _poison(poisoned.pk)
+    aggregation.agreements_mark_dirty(agreement_ids=[*changed, poisoned.pk], reason="test")
+
+    result = aggregation.scores_sweep(batch_size=100, full_threshold=1000)
+
+    assert (result.agreements, result.failed, result.remaining) == (len(changed), 1, 1)
+    mark = DirtyAgreement.objects.get()
+    assert (mark.agreement_id, mark.failures) == (poisoned.pk, 1)
+    assert mark.last_error and mark.retry_at > timezone.now()
+    assert f"agreement {poisoned.pk} could not be recomputed (1 time in a row)" in caplog.text
+    # The others were recomputed: all equals a full recompute but the poisoned agreement's own row.
+    incremental = scores_stored()
+    differences = scores_differences(scores_from_scratch(), incremental)
+    assert [d.split(":")[0] for d in differences] == [f"agreement {poisoned.pk}"]
+
+
+def test_a_failing_agreement_waits_longer_after_each_failure_and_a_new_change_retries_it(portfolio, settings):
+    settings.RISKBOARD_SCORES_RETRY_SECONDS = 120
+    aggregation.scores_full_recompute()
+    poisoned = _scored_agreements(portfolio)[0]
+    _poison(poisoned.pk)
+    aggregation.agreements_mark_dirty(agreement_ids=[poisoned.pk], reason="test")
+    aggregation.scores_sweep(full_threshold=1000)
+    first = DirtyAgreement.objects.get()
+
+    again = aggregation.scores_sweep(full_threshold=1000)  # a minute later, say: not yet due
+
+    assert (again.agreements, again.failed) == (0, 0)
+    assert DirtyAgreement.objects.get().failures == 1
+    DirtyAgreement.objects.update(retry_at=timezone.now() - dt.timedelta(seconds=1))  # its time has come
+    before = timezone.now()
+    aggregation.scores_sweep(full_threshold=1000)
+    second = DirtyAgreement.objects.get()
+    assert second.failures == 2
+    assert second.retry_at - before >= dt.timedelta(seconds=240) > first.retry_at - before
+
+    aggregation.scores_full_recompute()  # rebuilds its stored score: the fault is gone
+    aggregation.agreements_mark_dirty(agreement_ids=[poisoned.pk], reason="approval")  # a new change
+    assert DirtyAgreement.objects.get().retry_at is None
+    assert aggregation.scores_sweep(full_threshold=1000).agreements == 1
+    assert not DirtyAgreement.objects.exists()
+    assert_scores_equal_reference()
+
+
+def test_a_transient_database_error_stops_the_sweep_and_blames_no_agreement(portfolio, monkeypatch):
+    aggregation.agreements_mark_dirty(agreement_ids=[a.pk for a in portfolio.agreements[:3]], reason="test")
+
+    def database_gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("assessments.aggregation.dirty.agreements_recompute", database_gone)
+    with pytest.raises(OperationalError):  # the task retries the whole sweep
+        aggregation.scores_sweep(full_threshold=1000)
+
+    assert set(DirtyAgreement.objects.values_list("failures", "retry_at")) == {(0, None)}
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
