@@ -62,7 +62,8 @@ def _assign(instance: models.Model, fields: dict[str, Any], allowed: set[str]) -
 def _locked(instance: models.Model) -> models.Model:
     """``instance``'s row as stored now, locked until the transaction ends: the caller's copy may be
     stale, or hold values not saved yet."""
-    locked = type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+    # Unordered: a model's default ordering may join a nullable relation, which FOR UPDATE refuses.
+    locked = type(instance).objects.select_for_update().order_by().filter(pk=instance.pk).first()
     if locked is None:
         raise ValidationError(f"{instance._meta.verbose_name.capitalize()} {instance} no longer exists.")
     return locked
