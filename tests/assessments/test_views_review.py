@@ -338,3 +338,25 @@ def test_the_decision_links_stay_short_whatever_the_analysts_wrote(client, world
     link = decision_link(client, "assessment-approve", assessment)
     assert len(link) < 2000, len(link)
     assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize(("end", "notice"), [
+    (dt.date(2200, 12, 31), 0),  # the latest end the model allows
+    (dt.date(1900, 1, 1), 3650),  # the earliest end, the longest notice: the deadline is long past
+])
+def test_the_approval_page_works_at_the_edges_of_an_agreements_ranges(client, world, end, notice):
+    from django.utils import timezone
+
+    from assessments.scheduling import add_months
+
+    agreement = world.agreement(start_date=dt.date(1900, 1, 1), end_date=end, notice_period_days=notice)
+    submitted = world.submitted(agreement, residual=(1, 1))  # Low: 24 months
+    client.force_login(world.manager)
+    response = client.get(decision_link(client, "assessment-approve", submitted))
+    assert response.status_code == 200
+    today = timezone.localdate()
+    expected = today if end.year == 1900 else add_months(today, 24)
+    assert f"{expected.day} {expected:%B %Y}" in response.content.decode()
+    assert post_decision(client, "assessment-approve", submitted).status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.next_review_date == expected
