@@ -360,3 +360,14 @@ def test_the_approval_page_works_at_the_edges_of_an_agreements_ranges(client, wo
     assert post_decision(client, "assessment-approve", submitted).status_code == 302
     submitted.refresh_from_db()
     assert submitted.next_review_date == expected
+
+
+def test_the_refusal_page_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    CatalogueFactory(contents__categories=10)
+    submitted = world.submitted(world.agreement())
+    client.force_login(world.manager)
+    link = decision_link(client, "assessment-approve", submitted)
+    _return_edit_resubmit(world, submitted)
+    with django_assert_max_num_queries(13):
+        response = client.get(link)
+    assert response.status_code == 409
