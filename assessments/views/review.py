@@ -20,7 +20,7 @@ from catalogue.selectors import safeguard_names_by_code
 from riskboard.permissions import Action, can, require
 
 from .. import selectors, services
-from ..choices import EDITABLE_STATUSES, AssessmentStatus, Confidence
+from ..choices import EDITABLE_STATUSES, AssessmentStatus, Confidence, TransitionAction
 from ..comparison import changed_fields
 from ..forms import FIELD_LABELS, ApproveForm, ReturnForm
 from ..models import Assessment
@@ -166,6 +166,7 @@ class DecisionView(View):
     template_name: str
     form_class: type
     decision: str  # what the conflict page calls the refused decision
+    action: str  # the TransitionAction the decision records
 
     def dispatch(self, request, *args, **kwargs):
         assessment = assessment_in_scope(request, kwargs["pk"])
@@ -225,7 +226,8 @@ class DecisionView(View):
 
     def render_conflict(self, *, comment: str = ""):
         """The decision was refused: the assessment is no longer what the manager read. Shows what
-        happened since (workflow steps), what changed (per category, field by field) and their comment."""
+        happened since (workflow steps), what changed (per category, field by field) and their comment;
+        unless the only thing that happened is this very decision, sent twice."""
         assessment, reviewed = self.assessment, self.reviewed
         catalogues: dict = {}
         current = assessment_rating_views(assessment=assessment, catalogues=catalogues)
@@ -234,7 +236,11 @@ class DecisionView(View):
             reviewed=reviewed, current=current, levels=catalogue["levels"], matrix=catalogue["matrix"],
             safeguard_names=safeguard_names_by_code(catalogue_id=assessment.catalogue_id),
         )
-        since = selectors.assessment_transitions(assessment=assessment).filter(pk__gt=reviewed.last_transition_id)
+        since = list(selectors.assessment_transitions(assessment=assessment).filter(pk__gt=reviewed.last_transition_id))
+        if [(t.action, t.actor_id) for t in since] == [(self.action, self.request.user.pk)] and not changes:
+            # The form was sent twice (a double click, a reload): the first one took the decision.
+            messages.info(self.request, f"Your {self.decision} of this assessment was already recorded.")
+            return redirect(_detail_url(assessment))
         can_review = assessment.status == AssessmentStatus.SUBMITTED and services.assessment_can_review(
             assessment=assessment, user=self.request.user
         )
@@ -243,7 +249,7 @@ class DecisionView(View):
             "agreement": assessment.agreement,
             "decision": self.decision,
             "changes": changes,
-            "since": list(since),
+            "since": since,
             "comment": comment.strip(),
             "can_review": can_review,
         }, status=409)
@@ -259,6 +265,7 @@ class AssessmentApproveView(DecisionView):
     template_name = "assessments/assessment_approve.html"
     form_class = ApproveForm
     decision = "approval"
+    action = TransitionAction.APPROVE
 
     def extra_context(self):
         # What the service will set, shown before the manager commits to it.
@@ -278,6 +285,7 @@ class AssessmentReturnView(DecisionView):
     template_name = "assessments/assessment_return.html"
     form_class = ReturnForm
     decision = "return"
+    action = TransitionAction.RETURN
 
     def decide(self, data):
         services.assessment_return(

@@ -371,3 +371,20 @@ def test_the_refusal_page_runs_a_fixed_number_of_queries(client, world, django_a
     with django_assert_max_num_queries(13):
         response = client.get(link)
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize(("name", "data", "status", "message"), [
+    ("assessment-approve", {}, AssessmentStatus.APPROVED, "Your approval of this assessment was already recorded."),
+    ("assessment-return", {"comment": "Redo it."}, AssessmentStatus.RETURNED,
+     "Your return of this assessment was already recorded."),
+])
+def test_a_decision_sent_twice_is_taken_once_and_said_so(client, world, name, data, status, message):
+    submitted = world.submitted()
+    client.force_login(world.manager)
+    link = decision_link(client, name, submitted)
+    assert post_decision(client, name, submitted, link=link, **data).status_code == 302
+    again = post_decision(client, name, submitted, link=link, **data)
+    assert again.status_code == 302 and again.url == url("assessment-detail", submitted)
+    assert message in client.get(again.url).content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == status and submitted.transitions.filter(action=name.split("-")[1]).count() == 1
