@@ -105,9 +105,9 @@ class AssessmentReviewView(AssessmentDetailView):
 
 @dataclass
 class CategoryChange:
-    """A category that changed since the manager read it: ``rows`` are ``(label, then, now)``.
+    """A category that changed since the manager read it: ``rows`` are ``(label, then, now, is_band)``.
 
-    ``then`` and ``now`` are display texts, or bands for the two band rows (``is_band``); ``then``
+    ``then`` and ``now`` are display texts, or bands (or ``None``) for the two band rows; ``then``
     is ``None`` for a text the snapshot kept only as a digest.
     """
 
