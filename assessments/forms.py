@@ -214,7 +214,8 @@ class AssessmentStartForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # What the manager read on the review page (``assessments.reviewed``), checked by the view.
+    reviewed = forms.CharField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label="Comment (optional)",
         required=False,
@@ -224,7 +225,7 @@ class ApproveForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reviewed = forms.CharField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label="What needs to change",
         help_text="The analysts see this comment at the top of the form.",

@@ -1,4 +1,9 @@
-"""When an approved assessment is next due for review. Pure functions, no database access."""
+"""When an approved assessment is next due for review. Pure functions, no database access.
+
+They never raise on a date of the calendar (``date.min`` to ``date.max``) or on any integer count
+of months or days: a result past either end of the calendar is clamped to that end. The model keeps
+agreements' dates and notice periods in a sane range, but the approval page must not depend on it.
+"""
 
 import calendar
 import datetime as dt
@@ -6,10 +11,23 @@ from collections.abc import Mapping
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved forward by ``months`` calendar months, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
+    """``day`` moved by ``months`` calendar months (back when negative), clamped to the month's last
+    day, and to ``date.min`` or ``date.max`` past the calendar's ends."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
+    month = month_index + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def subtract_days(day: dt.date, days: int) -> dt.date:
+    """``day`` minus ``days`` days (forward when negative), clamped to the calendar's ends."""
+    try:
+        return day - dt.timedelta(days=days)
+    except OverflowError:  # past date.min or date.max, or more days than a timedelta holds
+        return dt.date.min if days > 0 else dt.date.max
 
 
 def next_review_date(
@@ -30,6 +48,5 @@ def next_review_date(
     months = months_by_band.get(worst_band_code, min(months_by_band.values()))
     due = add_months(approved_on, months)
     if agreement_end is not None:
-        latest = agreement_end - dt.timedelta(days=notice_period_days)
-        due = max(min(due, latest), approved_on)
-    return due
+        due = min(due, subtract_days(agreement_end, notice_period_days))
+    return max(due, approved_on)

@@ -8,11 +8,11 @@ app_name = "assessments"
 
 urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
-    path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
-    path("agreements/<int:pk>/assessments/new/", views.AssessmentStartView.as_view(), name="assessment-start"),
-    path("assessments/<int:pk>/", views.AssessmentDetailView.as_view(), name="assessment-detail"),
-    path("assessments/<int:pk>/edit/", views.AssessmentEditView.as_view(), name="assessment-edit"),
-    path("assessments/<int:pk>/review/", views.AssessmentReviewView.as_view(), name="assessment-review"),
-    path("assessments/<int:pk>/approve/", views.AssessmentApproveView.as_view(), name="assessment-approve"),
-    path("assessments/<int:pk>/return/", views.AssessmentReturnView.as_view(), name="assessment-return"),
+    path("agreements/<id:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
+    path("agreements/<id:pk>/assessments/new/", views.AssessmentStartView.as_view(), name="assessment-start"),
+    path("assessments/<id:pk>/", views.AssessmentDetailView.as_view(), name="assessment-detail"),
+    path("assessments/<id:pk>/edit/", views.AssessmentEditView.as_view(), name="assessment-edit"),
+    path("assessments/<id:pk>/review/", views.AssessmentReviewView.as_view(), name="assessment-review"),
+    path("assessments/<id:pk>/approve/", views.AssessmentApproveView.as_view(), name="assessment-approve"),
+    path("assessments/<id:pk>/return/", views.AssessmentReturnView.as_view(), name="assessment-return"),
 ]

@@ -11,7 +11,7 @@ app_name = "scores"
 
 urlpatterns = [
     path("", views_scores.portfolio_score, name="portfolio"),
-    path("agreements/<int:pk>/", views_scores.agreement_score, name="agreement"),
-    path("partners/<int:pk>/", views_scores.partner_score, name="partner"),
+    path("agreements/<id:pk>/", views_scores.agreement_score, name="agreement"),
+    path("partners/<id:pk>/", views_scores.partner_score, name="partner"),
     path("categories/<str:code>/", views_scores.category_score, name="category"),
 ]

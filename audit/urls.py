@@ -6,5 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.history_global, name="global"),
-    path("<str:model_label>/<int:pk>/", views.history_object, name="object"),
+    path("<str:model_label>/<id:pk>/", views.history_object, name="object"),
 ]

@@ -50,6 +50,11 @@ def catalogue_matrix_grid(*, catalogue: RiskCatalogue) -> dict[tuple[int, int], 
     return {(cell.likelihood, cell.impact): cell.band for cell in cells}
 
 
+def safeguard_names_by_code(*, catalogue_id: int) -> dict[str, str]:
+    """``{code: name}`` of the catalogue's safeguards, in one query."""
+    return dict(Safeguard.objects.filter(catalogue_id=catalogue_id).values_list("code", "name"))
+
+
 def category_list_with_safeguards(*, catalogue: RiskCatalogue) -> QuerySet[RiskCategory]:
     """The categories in display order, each with ``safeguards`` prefetched by name (two queries)."""
     return (

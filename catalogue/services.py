@@ -37,7 +37,7 @@ from .serialization import (
     document_from_spec,
     document_parse,
 )
-from .validation import document_validate
+from .validation import document_validate, scoring_problems
 
 CATALOGUE_EDITABLE_FIELDS = {"name", "description", "rollup_method", "rollup_params"}
 CATEGORY_EDITABLE_FIELDS = {"code", "name", "description", "guidance", "weight", "display_order"}
@@ -119,6 +119,18 @@ def _category_clean(category: RiskCategory) -> None:
     category.full_clean()
 
 
+def _scoring_check(catalogue: RiskCatalogue, *, with_matrix: bool) -> list[str]:
+    """What stops the scores from using the catalogue's roll-up rule (and matrix) as stored now."""
+    ranks_by_code = dict(Band.objects.filter(catalogue=catalogue).values_list("code", "rank"))
+    matrix = None
+    if with_matrix:
+        cells = MatrixCell.objects.filter(catalogue=catalogue).values_list("likelihood", "impact", "band__code")
+        matrix = {(likelihood, impact): code for likelihood, impact, code in cells}
+    return scoring_problems(
+        method=catalogue.rollup_method, params=catalogue.rollup_params, ranks_by_code=ranks_by_code, matrix=matrix
+    )
+
+
 def _safeguard_categories_check(catalogue: RiskCatalogue, categories: list[RiskCategory]) -> None:
     foreign = [c.code for c in categories if c.catalogue_id != catalogue.pk]
     if foreign:
@@ -190,6 +202,12 @@ def catalogue_publish(*, catalogue: RiskCatalogue, actor) -> RiskCatalogue:
     gaps = catalogue_gaps_list(catalogue=catalogue)
     if gaps:
         raise ValidationError([f"{_label(catalogue)} cannot be published until it is complete.", *gaps])
+    catalogue.refresh_from_db(fields=["rollup_method", "rollup_params"])  # as stored, under the lock
+    unusable = _scoring_check(catalogue, with_matrix=True)
+    if unusable:
+        raise ValidationError(
+            [f"{_label(catalogue)} cannot be published: the scores could not use it.", *unusable], code="unusable"
+        )
     catalogue.status = CatalogueStatus.PUBLISHED
     catalogue.published_at = timezone.now()
     catalogue.save(update_fields=["status", "published_at", "updated_at"])
@@ -244,11 +262,24 @@ def catalogue_create(
 
 @transaction.atomic
 def catalogue_update(*, catalogue: RiskCatalogue, actor, **fields: Any) -> RiskCatalogue:
-    """Change a draft's ``name``, ``description``, ``rollup_method`` or ``rollup_params``."""
+    """Change a draft's ``name``, ``description``, ``rollup_method`` or ``rollup_params``.
+
+    A changed roll-up rule must be one the scores can use with the draft's bands as they are
+    (``assessments.scoring.Rollup.from_params``); publishing checks it again.
+    """
     _require_administrator(actor)
     _ensure_editable(catalogue)
+    before = RiskCatalogue.objects.filter(pk=catalogue.pk).values_list("rollup_method", "rollup_params").get()
     _assign(catalogue, fields, CATALOGUE_EDITABLE_FIELDS)
     catalogue.full_clean()
+    if (catalogue.rollup_method, catalogue.rollup_params) != before:
+        errors: dict[str, list[str]] = {}
+        for problem in _scoring_check(catalogue, with_matrix=False):
+            errors.setdefault("rollup_method" if problem.startswith("rollup_method") else "rollup_params", []).append(
+                problem
+            )
+        if errors:
+            raise ValidationError(errors)
     catalogue.save()
     return catalogue
 

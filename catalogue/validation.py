@@ -5,11 +5,15 @@ problem at once, each with its place in the document, e.g. ``categories[3].weigh
 positive number`` or ``matrix: missing cell likelihood=4 impact=2``. It never touches the database;
 the model classes are used only for their field validators, on unsaved instances, so the rules on
 lengths, codes and colours are stated once, in ``catalogue.models``.
+
+``scoring_problems`` asks the scoring maths itself whether it can use a catalogue's matrix and
+roll-up rule; the document, the publication of a draft and an edit of its roll-up all go through it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -325,6 +329,33 @@ def _safeguards_validate(problems: _Problems, value: Any, categories: list[str])
     return tuple(sorted(safeguards, key=lambda s: (s.name, s.code)))
 
 
+def scoring_problems(
+    *, method: str, params: Any, ranks_by_code: Mapping[str, int], matrix: Mapping[tuple[int, int], str] | None = None
+) -> list[str]:
+    """Why the scores could not use this roll-up rule (and ``matrix``, ``{(likelihood, impact): band
+    code}``, when given) with these bands, one ``<place>: <problem>`` each; empty when they can.
+
+    The rules are ``assessments.scoring``'s own (``Rollup.from_params``, ``Matrix``), not restated
+    here: a catalogue the scores cannot read would make every full recompute fail once published.
+    """
+    # scoring is pure (no Django, no app of ours), so importing it cannot form a cycle; it is
+    # imported here, not at the top, so that importing catalogue never loads assessments.
+    from assessments.scoring import Matrix, Rollup, RollupError
+
+    problems = []
+    if matrix is not None:
+        try:
+            Matrix({cell: ranks_by_code[code] for cell, code in matrix.items() if code in ranks_by_code},
+                   scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+        except ValueError as exc:
+            problems.append(f"matrix: {str(exc)[:1].lower()}{str(exc)[1:].rstrip('.')}")
+    try:
+        Rollup.from_params(method, params, ranks_by_code=ranks_by_code)
+    except RollupError as exc:
+        problems += [f"{place}: {message}" for place, message in exc.problems]
+    return problems
+
+
 def document_validate(*, data: Any) -> CatalogueSpec:
     """Check a whole export document and return its content as a ``CatalogueSpec``.
 
@@ -370,6 +401,12 @@ def document_validate(*, data: Any) -> CatalogueSpec:
     matrix = _matrix_validate(problems, doc["matrix"], band_codes)
     categories, category_codes = _categories_validate(problems, doc["categories"])
     safeguards = _safeguards_validate(problems, doc["safeguards"], category_codes)
+    # Once the roll-up fields, bands and matrix are sound on their own (else a fault is blamed twice).
+    if not any(m.startswith(("rollup_", "bands", "matrix")) for m in problems.messages):
+        ranks_by_code = {b.code: b.rank for b in bands}
+        problems.messages += scoring_problems(
+            method=rollup_method, params=rollup_params, ranks_by_code=ranks_by_code, matrix=matrix
+        )
 
     if problems.messages:
         raise ValidationError(problems.messages)

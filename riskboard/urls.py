@@ -1,9 +1,13 @@
 """Top-level URL configuration. Who may use each page: tests/test_access_matrix.py."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from . import views
+from .converters import IdConverter
+
+# Ids in paths are ``<id:pk>``: bounded, so an oversized number is a 404 (tests/test_bad_input.py).
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

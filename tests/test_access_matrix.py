@@ -9,7 +9,8 @@ for each persona the status of a GET and, for pages that change something, of a 
 - a role that may: 200 (or 302 where the page redirects by design).
 
 Objects belong to ``world.team``. ``analyst`` authored the submitted assessment, so ``manager``
-(not an author) may review it; four eyes for authors is tested in test_views_review.py.
+(not an author) may review it; four eyes for authors is tested in test_views_review.py. The row
+builders also find the persona's user as ``objects["user"]`` (``None`` when anonymous).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django.utils.http import urlencode
 
 from assessments.choices import AssessmentStatus
 from assessments.models import Assessment
+from assessments.reviewed import reviewed_dumps
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,8 @@ class Row:
 
     args: Callable[[dict], list]
     get: dict[str, int | str]
+    # The query string of the GET, if the page needs one.
+    query: Callable[[dict], dict] | None = None
     # For pages that change state: the POST data, and expected status per persona.
     post_data: Callable[[dict], dict] | None = None
     post: dict[str, int | str] = field(default_factory=dict)
@@ -63,6 +68,14 @@ REVIEWERS = {"manager": 200, "administrator": 200, "analyst": 403, "auditor": 40
 def _status(objects, name):
     objects[name].refresh_from_db()
     return objects[name].status
+
+
+def _reviewed(objects) -> dict:
+    """What the review page's decision links carry: the version of the submitted assessment read by the user."""
+    submitted, user = objects["submitted"], objects["user"]
+    token = reviewed_dumps(assessment_id=submitted.pk, user_id=user.pk if user else 0, version=submitted.version,
+                           last_transition_id=0, states=[])
+    return {"reviewed": token}
 
 
 def _draft_form(objects) -> dict:
@@ -114,14 +127,16 @@ MATRIX: dict[str, Row] = {
     "assessments:assessment-approve": Row(
         args=lambda o: [o["submitted"].pk],
         get={"anonymous": LOGIN, **REVIEWERS, **OUT_OF_SCOPE},
-        post_data=lambda o: {"version": o["submitted"].version, "comment": ""},
+        query=_reviewed,
+        post_data=lambda o: {**_reviewed(o), "comment": ""},
         post={"anonymous": LOGIN, **dict.fromkeys(REVIEWERS, 302), "analyst": 403, "auditor": 403, **OUT_OF_SCOPE},
         changed=lambda o: _status(o, "submitted") != AssessmentStatus.SUBMITTED,
     ),
     "assessments:assessment-return": Row(
         args=lambda o: [o["submitted"].pk],
         get={"anonymous": LOGIN, **REVIEWERS, **OUT_OF_SCOPE},
-        post_data=lambda o: {"version": o["submitted"].version, "comment": "Check the partner's record."},
+        query=_reviewed,
+        post_data=lambda o: {**_reviewed(o), "comment": "Check the partner's record."},
         post={"anonymous": LOGIN, **dict.fromkeys(REVIEWERS, 302), "analyst": 403, "auditor": 403, **OUT_OF_SCOPE},
         changed=lambda o: _status(o, "submitted") != AssessmentStatus.SUBMITTED,
     ),
@@ -149,9 +164,10 @@ def objects(world):
     }
 
 
-def _client_for(client, world, persona):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
+def _client_for(client, world, persona, objects):
+    objects["user"] = None if persona == "anonymous" else getattr(world, persona)
+    if objects["user"] is not None:
+        client.force_login(objects["user"])
     return client
 
 
@@ -170,16 +186,20 @@ POST_CASES = [(name, persona) for name, row in MATRIX.items() if row.post_data f
 @pytest.mark.parametrize(("name", "persona"), GET_CASES)
 def test_get(client, world, objects, name, persona):
     row = MATRIX[name]
+    client = _client_for(client, world, persona, objects)
     url = reverse(name, args=row.args(objects))
-    _check(_client_for(client, world, persona).get(url), row.get[persona], url)
+    if row.query:
+        url += "?" + urlencode(row.query(objects))
+    _check(client.get(url), row.get[persona], url)
 
 
 @pytest.mark.parametrize(("name", "persona"), POST_CASES)
 def test_post(client, world, objects, name, persona):
     row = MATRIX[name]
+    client = _client_for(client, world, persona, objects)
     url = reverse(name, args=row.args(objects))
     expected = row.post[persona]
-    _check(_client_for(client, world, persona).post(url, row.post_data(objects)), expected, url)
+    _check(client.post(url, row.post_data(objects)), expected, url)
     if row.changed is not None:
         # Refused means refused: nothing was written. Allowed means it took effect.
         assert row.changed(objects) is (expected == 302), (name, persona)

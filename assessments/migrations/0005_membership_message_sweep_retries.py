@@ -1,4 +1,4 @@
-# Numbered 0005 after helper A's 0004 (issue 8); it depends on 0003 only, for the lead to renumber on merge.
+# Follows 0004_agreement_ranges (issue 8).
 
 from django.db import migrations, models
 
@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_scores_counted_partners'),
+        ('assessments', '0004_agreement_ranges'),
     ]
 
     operations = [

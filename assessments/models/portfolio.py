@@ -1,6 +1,9 @@
 """Teams and their members, partners, and the agreements a team owns."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -76,6 +79,27 @@ class Partner(models.Model):
         return self.name
 
 
+# The range of an agreement's dates and notice period. Wider than any real agreement (the oldest
+# still in force date from the 1940s; "indefinite" ones are entered with a far end date), narrow
+# enough to catch a typo, and far from the calendar's ends, so the review-date arithmetic
+# (``assessments.scheduling``) stays in range.
+AGREEMENT_DATE_MIN = dt.date(1900, 1, 1)
+AGREEMENT_DATE_MAX = dt.date(2200, 12, 31)
+# Ten years: notice periods run in months, rarely past a year. The cap catches a unit mistake
+# (days typed as hours, a date typed as a number) that would put the review date out of reach.
+NOTICE_PERIOD_DAYS_MAX = 3650
+DATE_RANGE_MESSAGE = "Choose a date from 1 January 1900 to 31 December 2200."
+NOTICE_PERIOD_MESSAGE = f"Choose a notice period from 0 to {NOTICE_PERIOD_DAYS_MAX} days (ten years)."
+_date_validators = [
+    MinValueValidator(AGREEMENT_DATE_MIN, message=DATE_RANGE_MESSAGE),
+    MaxValueValidator(AGREEMENT_DATE_MAX, message=DATE_RANGE_MESSAGE),
+]
+
+
+def _date_in_range(name: str) -> Q:
+    return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (AGREEMENT_DATE_MIN, AGREEMENT_DATE_MAX)})
+
+
 class Agreement(models.Model):
     reference = models.CharField(max_length=40, unique=True)
     title = models.CharField(max_length=300)
@@ -84,9 +108,12 @@ class Agreement(models.Model):
     classification = models.CharField(max_length=32, choices=Classification.choices)
     owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="agreements")
     status = models.CharField(max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED)
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
-    notice_period_days = models.PositiveIntegerField(default=90, help_text="Days of notice to terminate.")
+    start_date = models.DateField(null=True, blank=True, validators=_date_validators)
+    end_date = models.DateField(null=True, blank=True, validators=_date_validators)
+    notice_period_days = models.PositiveIntegerField(
+        default=90, help_text=f"Days of notice to terminate (0 to {NOTICE_PERIOD_DAYS_MAX}).",
+        validators=[MaxValueValidator(NOTICE_PERIOD_DAYS_MAX, message=NOTICE_PERIOD_MESSAGE)],
+    )
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +126,18 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="agreement_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("start_date"), name="agreement_start_date_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("end_date"), name="agreement_end_date_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(notice_period_days__gte=0, notice_period_days__lte=NOTICE_PERIOD_DAYS_MAX),
+                name="agreement_notice_period_range", violation_error_message=NOTICE_PERIOD_MESSAGE,
             ),
         ]
         indexes = [models.Index(fields=["owner_team", "status"])]

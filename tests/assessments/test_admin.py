@@ -457,3 +457,22 @@ def test_an_agreement_without_partners_is_refused_on_the_field(client_admin, wor
 
     assert "partners" in response.context["adminform"].form.errors
     assert agreement.partners.exists()
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"notice_period_days": "99999"}, "notice_period_days", "Choose a notice period from 0 to 3650 days (ten years)."),
+    ({"end_date": "9999-12-31"}, "end_date", "Choose a date from 1 January 1900 to 31 December 2200."),
+    ({"start_date": "0001-01-01"}, "start_date", "Choose a date from 1 January 1900 to 31 December 2200."),
+])
+def test_the_agreement_admin_refuses_dates_and_notice_periods_out_of_range(client_admin, world, changes, field,
+                                                                           message):
+    agreement = world.agreement()
+    page = client_admin.get(_url(Agreement, "change", agreement.pk))
+
+    response = client_admin.post(_url(Agreement, "change", agreement.pk), form_data(page, **changes))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    stored = Agreement.objects.get(pk=agreement.pk)
+    assert (stored.start_date, stored.end_date, stored.notice_period_days) == (
+        agreement.start_date, agreement.end_date, agreement.notice_period_days)

@@ -1,10 +1,13 @@
 """The database itself refuses ratings and assessments that break the model's rules."""
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from assessments.choices import AssessmentStatus
-from assessments.models import Assessment, Rating
+from assessments.models import Agreement, Assessment, Rating
 from tests.factories import AgreementFactory, AssessmentFactory, RatingFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +56,25 @@ def test_approved_assessments_do_not_count_as_open():
     Assessment.objects.filter(pk=old.pk).update(status=AssessmentStatus.APPROVED, approved_at="2025-01-01T00:00Z")
     AssessmentFactory(agreement=agreement, catalogue=old.catalogue, status=AssessmentStatus.DRAFT)
     assert agreement.assessments.count() == 2
+
+
+# --- An agreement's dates and notice period (issue 8, defect 3) --------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("notice_period_days", 3651, "Choose a notice period from 0 to 3650 days (ten years)."),
+    ("notice_period_days", 2_147_483_647, "Choose a notice period from 0 to 3650 days (ten years)."),
+    ("start_date", dt.date(1899, 12, 31), "Choose a date from 1 January 1900 to 31 December 2200."),
+    ("end_date", dt.date(2201, 1, 1), "Choose a date from 1 January 1900 to 31 December 2200."),
+    ("end_date", dt.date(9999, 12, 31), "Choose a date from 1 January 1900 to 31 December 2200."),
+])
+def test_an_agreement_out_of_range_is_refused_by_validation_and_by_the_database(field, value, message):
+    agreement = AgreementFactory(start_date=dt.date(1900, 1, 1), end_date=dt.date(2200, 12, 31),
+                                 notice_period_days=3650)  # the bounds themselves are fine
+    agreement.full_clean()
+    setattr(agreement, field, value)
+    with pytest.raises(ValidationError) as refused:
+        agreement.full_clean()
+    assert refused.value.message_dict[field] == [message]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agreement.objects.filter(pk=agreement.pk).update(**{field: value})

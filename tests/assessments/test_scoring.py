@@ -2,6 +2,7 @@
 
 import ast
 import random
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -102,12 +103,12 @@ def test_band_of_the_mean_uses_the_lowest_score_of_each_band():
 
 
 def test_rollup_params_are_validated():
-    with pytest.raises(ValueError, match="unknown bands"):
+    with pytest.raises(ValueError, match=re.escape('rollup_params.escalate_band: unknown band "HUGE"')):
         Rollup.from_params(scoring.COUNT_RULE, {"escalate_band": "HUGE", "min_count": 2, "to_band": "CRITICAL"},
                            ranks_by_code=RANKS_BY_CODE)
-    with pytest.raises(ValueError, match="needs escalate_band"):
+    with pytest.raises(ValueError, match=re.escape("rollup_params.to_band: missing")):
         Rollup.from_params(scoring.COUNT_RULE, {"escalate_band": "HIGH"}, ranks_by_code=RANKS_BY_CODE)
-    with pytest.raises(ValueError, match="Unknown roll-up method"):
+    with pytest.raises(ValueError, match=re.escape('rollup_method: unknown roll-up method "median"')):
         Rollup.from_params("median", {}, ranks_by_code=RANKS_BY_CODE)
     default = Rollup.from_params(scoring.COUNT_RULE, {}, ranks_by_code=RANKS_BY_CODE)
     assert default.rules == (scoring.CountRule(RANK["HIGH"], 2, RANK["CRITICAL"]),)
@@ -116,6 +117,27 @@ def test_rollup_params_are_validated():
         {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"},
     ]}, ranks_by_code=RANKS_BY_CODE)
     assert len(several.rules) == 2
+
+
+@pytest.mark.parametrize(("params", "problems"), [
+    ({"rules": [{"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"},
+                {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRTICAL"}]},
+     [("rollup_params.rules[1].to_band", 'unknown band "CRTICAL"; use one of LOW, MEDIUM, HIGH, CRITICAL')]),
+    ({"rules": [{"escalate_band": 3, "min_count": "two"}, "HIGH"]},
+     [("rollup_params.rules[0].escalate_band", "unknown band 3; use one of LOW, MEDIUM, HIGH, CRITICAL"),
+      ("rollup_params.rules[0].to_band", "missing: name a band"),
+      ("rollup_params.rules[0].min_count", "must be a whole number, not \"two\""),
+      ("rollup_params.rules[1]", 'must be a count rule such as {"escalate_band": "HIGH", "min_count": 2, '
+                                 '"to_band": "CRITICAL"}, not "HIGH"')]),
+    ({"escalate_band": "HIGH", "min_count": 0, "to_band": "CRITICAL"},
+     [("rollup_params.min_count", "must be at least 1, not 0")]),
+    ({"rules": "HIGH"}, [("rollup_params.rules", 'must be a list of count rules, not "HIGH"')]),
+    (["HIGH"], [("rollup_params", "must be a mapping, not ['HIGH']")]),
+])
+def test_every_problem_of_a_count_rule_is_reported_with_its_place(params, problems):
+    with pytest.raises(scoring.RollupError) as refused:
+        Rollup.from_params(scoring.COUNT_RULE, params, ranks_by_code=RANKS_BY_CODE)
+    assert list(refused.value.problems) == problems
 
 
 def test_an_incomplete_or_oversized_matrix_is_refused():

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from assessments.choices import AssessmentStatus
 from assessments.models import Assessment
+from tests.review_helpers import decision_link, reviewed_token
 
 pytestmark = pytest.mark.django_db
 
@@ -96,11 +97,12 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(world):
     submitted = world.submitted()
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(world.manager)
-    page = browser.get(reverse("assessments:assessment-approve", args=[submitted.pk]))
+    link = decision_link(browser, "assessment-approve", submitted)
+    page = browser.get(link)
     assert 'name="csrfmiddlewaretoken"' in page.content.decode()
 
     response = browser.post(reverse("assessments:assessment-approve", args=[submitted.pk]),
-                            {"version": submitted.version})
+                            {"reviewed": reviewed_token(link)})
     assert response.status_code == 403
     submitted.refresh_from_db()
     assert submitted.status == AssessmentStatus.SUBMITTED
@@ -113,8 +115,8 @@ def test_every_form_on_the_assessment_pages_carries_the_csrf_token(client, world
     for url in (
         reverse("assessments:assessment-edit", args=[draft.pk]),
         reverse("assessments:assessment-start", args=[world.agreement().pk]),
-        reverse("assessments:assessment-approve", args=[submitted.pk]),
-        reverse("assessments:assessment-return", args=[submitted.pk]),
+        decision_link(client, "assessment-approve", submitted),
+        decision_link(client, "assessment-return", submitted),
     ):
         html = client.get(url).content.decode()
         post_forms = html.count('method="post"')
@@ -126,8 +128,8 @@ def test_get_requests_never_change_state(client, world):
     submitted = world.submitted()
     fresh = world.agreement()
     client.force_login(world.manager)
-    client.get(reverse("assessments:assessment-approve", args=[submitted.pk]))
-    client.get(reverse("assessments:assessment-return", args=[submitted.pk]))
+    client.get(decision_link(client, "assessment-approve", submitted))
+    client.get(decision_link(client, "assessment-return", submitted))
     client.get(reverse("assessments:assessment-start", args=[fresh.pk]))
     submitted.refresh_from_db()
     assert submitted.status == AssessmentStatus.SUBMITTED

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from playwright.sync_api import Locator, Page, expect
 
+from assessments import services
 from assessments.choices import AssessmentStatus
 from assessments.models import Assessment
 from assessments.scheduling import next_review_date
@@ -418,10 +419,30 @@ def _review(page: Page, world, categories, axe) -> None:
 def _return_with_error(page: Page, world, categories, axe) -> None:
     submitted = world.submitted()
     sign_in(page, world.manager)
-    page.goto(reverse("assessments:assessment-return", args=[submitted.pk]))
+    page.goto(reverse("assessments:assessment-review", args=[submitted.pk]))
+    page.get_by_role("link", name="Return to the analysts…").click()
     page.get_by_role("button", name="Return assessment").click()
     expect(page.get_by_role("alert")).to_contain_text("a comment is required to return")
     axe(page, "return page with an error")
+
+
+def _decision_conflict(page: Page, world, categories, axe) -> None:
+    submitted = world.submitted()
+    sign_in(page, world.manager)
+    page.goto(reverse("assessments:assessment-review", args=[submitted.pk]))
+    page.get_by_role("link", name="Approve…").click()
+    services.assessment_return(assessment=submitted, actor=world.reviewer, comment="Category 1 is too low.")
+    first = submitted.catalogue.categories.order_by("display_order").first()
+    services.assessment_save_ratings(
+        assessment=submitted, actor=world.analyst, expected_version=submitted.version,
+        ratings=world.inputs(submitted, categories=[first], residual=(4, 4)),
+    )
+    services.assessment_submit(assessment=submitted, actor=world.analyst)
+    page.get_by_role("button", name="Approve assessment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This assessment changed since you reviewed it")
+    expect(page.get_by_role("region", name=first.name)).to_contain_text("Residual band")
+    screenshot(page, "decision-conflict")
+    axe(page, "decision refused: the assessment changed")
 
 
 PAGES = {
@@ -431,6 +452,7 @@ PAGES = {
     "form-errors": _form_with_errors,
     "review": _review,
     "return-errors": _return_with_error,
+    "decision-conflict": _decision_conflict,
 }
 
 

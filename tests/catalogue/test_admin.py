@@ -540,3 +540,38 @@ def test_a_catalogue_edit_by_a_role_the_service_refuses_shows_on_the_form(client
 
     assert "Your role does not allow you to administer this." in _errors(response)
     assert RiskCatalogue.objects.get(pk=draft.pk).name == "Draft"
+
+
+def test_a_rollup_rule_the_scores_cannot_use_is_refused_on_the_form(client_admin, draft):
+    page = client_admin.get(_url(RiskCatalogue, "change", draft.pk))
+    rules = {"rules": [{"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"},
+                       {"escalate_band": "HIGH", "min_count": 3, "to_band": "CRTICAL"}]}
+
+    response = client_admin.post(_url(RiskCatalogue, "change", draft.pk), form_data(
+        page, name="Renamed", rollup_method="count_rule", rollup_params=json.dumps(rules)))
+
+    assert response.context["adminform"].form.errors["rollup_params"] == [
+        'rollup_params.rules[1].to_band: unknown band "CRTICAL"; use one of LOW, MEDIUM, HIGH, CRITICAL',
+    ]
+    draft.refresh_from_db()
+    assert (draft.name, draft.rollup_method, draft.rollup_params) == ("Draft", "weighted_mean", {})
+
+    rules["rules"][1]["to_band"] = "CRITICAL"
+    response = client_admin.post(_url(RiskCatalogue, "change", draft.pk), form_data(
+        page, rollup_method="count_rule", rollup_params=json.dumps(rules)))
+    assert response.status_code == 302, _errors(response)
+    draft.refresh_from_db()
+    assert draft.rollup_params == rules
+
+
+def test_publishing_from_the_admin_names_what_the_scores_could_not_use(client_admin, draft):
+    RiskCatalogue.objects.filter(pk=draft.pk).update(
+        rollup_method="count_rule", rollup_params={"escalate_band": "SEVERE", "min_count": 2, "to_band": "CRITICAL"})
+
+    response = client_admin.post(_url(RiskCatalogue, "changelist"), {
+        "action": "publish", "_selected_action": [draft.pk]}, follow=True)
+
+    page = response.content.decode()
+    assert "cannot be published: the scores could not use it." in page
+    assert "rollup_params.escalate_band: unknown band &quot;SEVERE&quot;" in page
+    assert RiskCatalogue.objects.get(pk=draft.pk).status == CatalogueStatus.DRAFT

@@ -176,3 +176,25 @@ def test_imported_draft_does_not_replace_the_published_version(tmp_path):
     statuses = dict(RiskCatalogue.objects.filter(name="Stable").values_list("version", "status"))
     assert statuses == {1: CatalogueStatus.PUBLISHED, 2: CatalogueStatus.DRAFT}
     assert json.loads(run("export_catalogue"))["version"] == 1
+
+
+def test_import_refuses_a_rollup_rule_the_scores_cannot_use_naming_its_place(tmp_path, row_counts):
+    CatalogueFactory(name="Rules")
+    document = yaml.safe_load(run("export_catalogue", "--format", "yaml"))
+    document["rollup_method"] = "count_rule"
+    document["rollup_params"] = {"rules": [
+        {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"},
+        {"escalate_band": "HIGH", "min_count": 3, "to_band": "CRTICAL"},
+    ]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    before = row_counts()
+
+    with pytest.raises(CommandError) as excinfo:
+        run("import_catalogue", str(path))
+
+    assert str(excinfo.value).splitlines() == [
+        f"{path} was not imported; it has 1 problem:",
+        '  - rollup_params.rules[1].to_band: unknown band "CRTICAL"; use one of LOW, MEDIUM, HIGH, CRITICAL',
+    ]
+    assert row_counts() == before

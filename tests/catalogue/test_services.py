@@ -1,6 +1,7 @@
 """Catalogue services: freezing of published versions, publishing, retiring, drafting, import and export."""
 
 import copy
+import re
 from decimal import Decimal
 
 import pytest
@@ -598,3 +599,121 @@ def test_imported_catalogue_can_be_published(document, administrator):
 
     assert RiskCatalogue.objects.get(pk=imported.pk).status == CatalogueStatus.PUBLISHED
     assert ScaleLevel.objects.filter(catalogue=imported).count() == 10
+
+
+# --- A roll-up rule the scores cannot use (issue 8, defect 4) ----------------------------------
+
+TWO_RULES_ONE_TYPO = {"rules": [
+    {"escalate_band": "MEDIUM", "min_count": 4, "to_band": "HIGH"},
+    {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRTICAL"},
+]}
+BANDS_NAMED = "use one of LOW, MEDIUM, HIGH, CRITICAL"
+UNUSABLE_ROLLUPS = {
+    "unknown band in the second rule": (
+        "count_rule", TWO_RULES_ONE_TYPO, [f'rollup_params.rules[1].to_band: unknown band "CRTICAL"; {BANDS_NAMED}'],
+    ),
+    "single rule, two problems": (
+        "count_rule", {"escalate_band": "SEVERE", "min_count": 0, "to_band": "CRITICAL"},
+        [f'rollup_params.escalate_band: unknown band "SEVERE"; {BANDS_NAMED}',
+         "rollup_params.min_count: must be at least 1, not 0"],
+    ),
+    "rules not a list": (
+        "count_rule", {"rules": "HIGH"}, ['rollup_params.rules: must be a list of count rules, not "HIGH"'],
+    ),
+}
+
+
+@pytest.mark.parametrize(("method", "params", "problems"), UNUSABLE_ROLLUPS.values(), ids=UNUSABLE_ROLLUPS.keys())
+def test_publish_refuses_a_rollup_rule_the_scores_cannot_use(method, params, problems):
+    """Reported: a bad count rule could be published, and every full recompute then failed."""
+    catalogue = DraftCatalogueFactory(name="Typo", rollup_method=method, rollup_params=params)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_publish(actor=services.SYSTEM, catalogue=catalogue)
+
+    assert excinfo.value.messages == ["Catalogue Typo v1 cannot be published: the scores could not use it.", *problems]
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+def test_publish_refuses_a_band_rank_the_scores_cannot_hold():
+    catalogue = DraftCatalogueFactory(name="Ranks")
+    catalogue.bands.filter(code="CRITICAL").update(rank=7)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_publish(actor=services.SYSTEM, catalogue=catalogue)
+
+    assert "matrix: band ranks must be 1 to 6; the matrix uses [7]" in excinfo.value.messages
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.DRAFT
+
+
+@pytest.mark.parametrize(("method", "params"), [
+    ("weighted_mean", {}),
+    ("worst_case", {"ignored": True}),
+    ("count_rule", {}),
+    ("count_rule", {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"}),
+    ("count_rule", {**TWO_RULES_ONE_TYPO, "rules": [*TWO_RULES_ONE_TYPO["rules"][:1]]}),
+])
+def test_publish_accepts_every_usable_rollup_rule(method, params):
+    catalogue = DraftCatalogueFactory(rollup_method=method, rollup_params=params)
+
+    services.catalogue_publish(actor=services.SYSTEM, catalogue=catalogue)
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).status == CatalogueStatus.PUBLISHED
+
+
+def test_a_drafts_rollup_rule_is_checked_against_its_bands_when_it_changes():
+    catalogue = DraftCatalogueFactory(name="Edited")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_update(
+            actor=services.SYSTEM, catalogue=catalogue, rollup_method="count_rule", rollup_params=TWO_RULES_ONE_TYPO
+        )
+
+    assert excinfo.value.message_dict == {
+        "rollup_params": [f'rollup_params.rules[1].to_band: unknown band "CRTICAL"; {BANDS_NAMED}'],
+    }
+    stored = RiskCatalogue.objects.get(pk=catalogue.pk)
+    assert (stored.rollup_method, stored.rollup_params) == ("weighted_mean", {})
+    services.catalogue_update(actor=services.SYSTEM, catalogue=stored, rollup_method="count_rule", rollup_params={})
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).rollup_method == "count_rule"
+
+
+def test_a_draft_whose_bands_no_longer_fit_its_rule_can_still_be_renamed():
+    """Only a change of the rule is checked on edit; publishing checks the whole catalogue."""
+    catalogue = DraftCatalogueFactory(rollup_method="count_rule", rollup_params={
+        "escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"})
+    catalogue.matrix_cells.filter(band__code="CRITICAL").update(band=catalogue.bands.get(code="HIGH"))
+    catalogue.bands.filter(code="CRITICAL").delete()
+
+    services.catalogue_update(actor=services.SYSTEM, catalogue=catalogue, name="Renamed")
+
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).name == "Renamed"
+    with pytest.raises(ValidationError, match=re.escape('rollup_params.to_band: unknown band "CRITICAL"')):
+        services.catalogue_publish(actor=services.SYSTEM, catalogue=catalogue)
+
+
+@pytest.mark.parametrize(("method", "params", "problems"), UNUSABLE_ROLLUPS.values(), ids=UNUSABLE_ROLLUPS.keys())
+def test_import_refuses_a_rollup_rule_the_scores_cannot_use(document, row_counts, method, params, problems):
+    before = row_counts()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_import(
+            actor=services.SYSTEM, data={**document, "rollup_method": method, "rollup_params": params}
+        )
+
+    assert excinfo.value.messages == problems
+    assert row_counts() == before
+
+
+def test_import_reports_a_rollup_problem_with_the_documents_other_problems(document):
+    document = copy.deepcopy(document)
+    document["categories"][0]["weight"] = -1
+    document["rollup_method"], document["rollup_params"] = "count_rule", TWO_RULES_ONE_TYPO
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_import(actor=services.SYSTEM, data=document)
+
+    assert excinfo.value.messages == [
+        "categories[0].weight: must be a positive number, not -1",
+        f'rollup_params.rules[1].to_band: unknown band "CRTICAL"; {BANDS_NAMED}',
+    ]

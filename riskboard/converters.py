@@ -1,0 +1,25 @@
+"""Path converters of the project's URLs (registered by ``riskboard.urls``)."""
+
+from __future__ import annotations
+
+# The largest value of a BigAutoField (PostgreSQL bigint), the widest primary key the project uses.
+ID_MAX = 2**63 - 1
+
+
+class IdConverter:
+    """``<id:pk>``: a database id, digits only, at most ``ID_MAX``.
+
+    Django's ``int`` converter takes any number of digits; a larger number than a primary key can
+    hold must be a page that does not exist (404), not a query the database has to refuse.
+    """
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > ID_MAX:
+            raise ValueError(f"{value} is larger than any id")  # no match: the resolver answers 404
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
