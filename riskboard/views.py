@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 
-from assessments.choices import Role
 from riskboard.permissions import primary_role
+from riskboard.roles import Role
 
 # Where each role starts; every role starts on the agreements list until dashboards exist.
 HOME_BY_ROLE = {
