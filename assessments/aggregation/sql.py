@@ -64,13 +64,13 @@ class T:
 
 
 def mix(expr: str) -> str:
-    """SQL for ``scoring._mix(expr)``; ``expr`` must be a non-negative integer expression.
+    """SQL for ``scoring.numbers._mix(expr)``; ``expr`` must be a non-negative integer expression.
 
     Written ``x * ((x * M + 1) mod P) + 1`` (the same value mod P) so that ``expr`` appears twice,
     not three times: the planner repeats an expression wherever it is referenced.
     """
     x = f"(CAST({expr} AS BIGINT) %% {P})"
-    return f"({x} * (({x} * {scoring._MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
+    return f"({x} * (({x} * {scoring.MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
 
 
 def band_count_sums(rank_column: str, prefix: str | None = "band_") -> str:
