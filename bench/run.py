@@ -62,12 +62,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from assessments import aggregation, services  # noqa: E402
+from assessments.aggregation.catalogue_rules import catalogue_rules, confidence_widening  # noqa: E402
 from assessments.aggregation.reference import (  # noqa: E402
     scores_compute_in_python,
     scores_differences,
     scores_stored,
 )
-from assessments.aggregation.rules import catalogue_rules, confidence_widening  # noqa: E402
 from assessments.aggregation.sql import Dialect, T, session_settings  # noqa: E402
 from assessments.choices import AgreementStatus, AssessmentStatus, Role  # noqa: E402
 from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402

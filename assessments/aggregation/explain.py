@@ -17,7 +17,7 @@ from catalogue.models import Band, RiskCategory
 from .. import scoring
 from ..choices import AssessmentStatus
 from ..models import AgreementScore, Assessment, Partner, Rating
-from .rules import catalogue_rules, confidence_widening
+from .catalogue_rules import catalogue_rules, confidence_widening
 from .selectors import (
     COMPLETE_RATING,
     Freshness,
@@ -135,7 +135,7 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
         if not rating.is_complete:
             continue
         score_value = scoring.rating_score(
-            scoring.RatingInput(
+            scoring.RatingLevels(
                 rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
                 rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood,
                 rating.residual_impact, rating.confidence,

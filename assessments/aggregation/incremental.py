@@ -37,8 +37,8 @@ from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
 from ..models import AgreementScore
 from ..models.aggregates import partner_ids_parse
+from .catalogue_rules import catalogue_rules, confidence_widening
 from .prepared import execute_prepared
-from .rules import catalogue_rules, confidence_widening
 from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
 
 CHUNK_ROWS = 500
@@ -285,9 +285,9 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
         marks, statuses, stored, partners, latest, catalogues, levels = _read(cursor, dialect, ids)
         rules = catalogue_rules(catalogue_ids=set(catalogues.values()))
         categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
-        ratings: dict[int, list[scoring.RatingInput]] = {
+        ratings: dict[int, list[scoring.RatingLevels]] = {
             assessment_id: [
-                scoring.RatingInput(rid, *categories[category_id], il, ii, rl, ri, confidence)
+                scoring.RatingLevels(rid, *categories[category_id], il, ii, rl, ri, confidence)
                 for rid, (category_id, il, ii, rl, ri, confidence) in sorted(by_id.items())
             ]
             for assessment_id, by_id in levels.items()

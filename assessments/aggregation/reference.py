@@ -22,7 +22,7 @@ from ..models import (
     PortfolioScore,
     Rating,
 )
-from .rules import catalogue_rules, confidence_widening
+from .catalogue_rules import catalogue_rules, confidence_widening
 from .selectors import COMPLETE_RATING
 
 
@@ -70,7 +70,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
 
     out = Scores(tallies={scoring.PORTFOLIO: scoring.Tally()})
 
-    def finish(assessment_id: int, ratings: list[scoring.RatingInput]) -> None:
+    def finish(assessment_id: int, ratings: list[scoring.RatingLevels]) -> None:
         agreement_id = agreement_of[assessment_id]
         catalogue_id = latest[agreement_id][1]
         matrix, rollup = rules[catalogue_id].matrix, rules[catalogue_id].rollup
@@ -96,7 +96,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
             if ratings:
                 finish(current, ratings)
             current, ratings = assessment_id, []
-        ratings.append(scoring.RatingInput(rid, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+        ratings.append(scoring.RatingLevels(rid, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
     if ratings:
         finish(current, ratings)
     return out

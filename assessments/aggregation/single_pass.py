@@ -42,7 +42,7 @@ from catalogue.models import SCALE_MAX, SCALE_MIN
 
 from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
-from .rules import CatalogueRules, catalogue_rules
+from .catalogue_rules import CatalogueRules, catalogue_rules
 from .sql import (
     AGREEMENT_COLUMNS,
     CODE_PATTERN,

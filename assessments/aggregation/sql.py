@@ -33,8 +33,8 @@ from ..models import (
     Rating,
     ScoreSnapshot,
 )
+from .catalogue_rules import CatalogueRules
 from .prepared import execute_prepared
-from .rules import CatalogueRules
 
 P = scoring.FINGERPRINT_MODULUS
 # Category codes are written into SQL as literals: only codes catalogue validation allows.

@@ -16,8 +16,9 @@ DEFAULT_CONFIDENCE_WIDENING: Mapping[str, int] = {HIGH: 0, MEDIUM: 0, LOW: 1}
 
 
 @dataclass(frozen=True)
-class RatingInput:
-    """One complete rating of the current assessment: levels 1..5, weight in hundredths."""
+class RatingLevels:
+    """One complete rating of the current assessment as scoring reads it: levels 1..5, its
+    category's code and weight (hundredths). (``services.RatingInput`` is what a form submits.)"""
 
     rating_id: int
     category: str  # the category code, stable across catalogue versions
@@ -50,7 +51,7 @@ class RatingScore:
 
 
 def rating_score(
-    rating: RatingInput, *, matrix: Matrix, widening: Mapping[str, int] = DEFAULT_CONFIDENCE_WIDENING
+    rating: RatingLevels, *, matrix: Matrix, widening: Mapping[str, int] = DEFAULT_CONFIDENCE_WIDENING
 ) -> RatingScore:
     """Score one rating. The range moves both residual levels down (low) and up (high) by the levels
     its confidence widens by, within the scale; a confident rating has ``low == residual == high``."""
@@ -154,7 +155,7 @@ def agreement_result(scores: Iterable[RatingScore], *, matrix: Matrix, rollup: R
 
 
 def agreement_score(
-    ratings: Iterable[RatingInput],
+    ratings: Iterable[RatingLevels],
     *,
     matrix: Matrix,
     rollup: Rollup,

@@ -15,7 +15,7 @@ from assessments import scoring
 from assessments.scoring import (
     AgreementState,
     Matrix,
-    RatingInput,
+    RatingLevels,
     Rollup,
     Tally,
     agreement_contributions,
@@ -38,7 +38,7 @@ TWO_HIGH_MAKE_CRITICAL = Rollup.from_params(
 
 
 def rating(rid=1, category="A", weight=100, il=3, ii=3, rl=2, ri=2, confidence="medium"):
-    return RatingInput(rid, category, weight, il, ii, rl, ri, confidence)
+    return RatingLevels(rid, category, weight, il, ii, rl, ri, confidence)
 
 
 # --- Hand-computed cases ------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def rollups(draw):
 def rating_lists(draw, min_size=1):
     n = draw(st.integers(min_size, 8))
     return [
-        RatingInput(i + 1, f"C{i}", draw(st.integers(1, 1000)), draw(levels), draw(levels), draw(levels),
+        RatingLevels(i + 1, f"C{i}", draw(st.integers(1, 1000)), draw(levels), draw(levels), draw(levels),
                     draw(levels), draw(confidences))
         for i in range(n)
     ]
@@ -218,7 +218,7 @@ def test_raising_any_rating_never_lowers_a_score(matrix, rollup, ratings, data):
                                        "residual_impact"]))
     raised = list(ratings)
     old = raised[index]
-    raised[index] = RatingInput(**{**vars(old), field: min(5, getattr(old, field) + data.draw(st.integers(1, 4)))})
+    raised[index] = RatingLevels(**{**vars(old), field: min(5, getattr(old, field) + data.draw(st.integers(1, 4)))})
 
     before = agreement_score(ratings, matrix=matrix, rollup=rollup)
     after = agreement_score(raised, matrix=matrix, rollup=rollup)
@@ -254,7 +254,7 @@ def test_weights_are_normalised(ratings, factor):
     normalised = scoring.normalised_weights(weights)
     assert sum(normalised) == 1 and all(0 < w <= 1 for w in normalised)
     # Only relative weights matter: scaling them all changes no score.
-    scaled = [RatingInput(**{**vars(r), "weight": r.weight * factor}) for r in ratings]
+    scaled = [RatingLevels(**{**vars(r), "weight": r.weight * factor}) for r in ratings]
     assert _fields(agreement_score(ratings, matrix=STANDARD, rollup=WEIGHTED)) == _fields(
         agreement_score(scaled, matrix=STANDARD, rollup=WEIGHTED)
     )
@@ -279,7 +279,7 @@ def portfolios(draw):
     states = []
     for agreement_id in range(1, draw(st.integers(1, 6)) + 1):
         ratings = draw(rating_lists())
-        scores = tuple(rating_score(RatingInput(**{**vars(r), "rating_id": agreement_id * 100 + r.rating_id}),
+        scores = tuple(rating_score(RatingLevels(**{**vars(r), "rating_id": agreement_id * 100 + r.rating_id}),
                                     matrix=STANDARD) for r in ratings)
         result = scoring.agreement_result(scores, matrix=STANDARD, rollup=WEIGHTED)
         partners = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True)))

@@ -1,4 +1,5 @@
-"""The scoring rules of catalogue versions, read from the database into ``scoring`` values."""
+"""The scoring rules of catalogue versions (matrix, roll-up, category weights), read from the database
+into ``scoring`` values. (``assessments.rules`` holds the rules of one rating's levels.)"""
 
 # SQL here is assembled from model table names and constants only; values are always parameters.
 # ruff: noqa: S608
