@@ -75,3 +75,55 @@ def fingerprint_sum(hashes: Iterable[int]) -> int:
     """The fingerprint of a multiset of inputs: the sum of their hashes modulo the prime."""
     return sum(hashes) % FINGERPRINT_MODULUS
 
+
+
+class Scores:
+    """The four scores an agreement or an aggregate shows, as Decimals with two places (1.00..25.00,
+    None when nothing is counted): ``score`` (residual), ``score_low`` and ``score_high`` (the ends of
+    its confidence range) and ``inherent_score``. A subclass says where their centi-scores come from
+    (``centi_score``); dataclasses and models alike inherit the four properties."""
+
+    def centi_score(self, name: str) -> int | None:
+        """The centi-score of ``name``, one of ``score``, ``score_low``, ``score_high``, ``inherent_score``."""
+        raise NotImplementedError
+
+    def _decimal(self, name: str) -> Decimal | None:
+        centi = self.centi_score(name)
+        return None if centi is None else centi_to_decimal(centi)
+
+    @property
+    def score(self) -> Decimal | None:
+        return self._decimal("score")
+
+    @property
+    def score_low(self) -> Decimal | None:
+        return self._decimal("score_low")
+
+    @property
+    def score_high(self) -> Decimal | None:
+        return self._decimal("score_high")
+
+    @property
+    def inherent_score(self) -> Decimal | None:
+        return self._decimal("inherent_score")
+
+
+class CentiScores(Scores):
+    """Scores held as centi-scores: ``score_c``, ``score_low_c``, ``score_high_c``, ``inherent_score_c``
+    (an agreement's result, and its stored row)."""
+
+    def centi_score(self, name: str) -> int:
+        return getattr(self, f"{name}_c")
+
+
+class MeanScores(Scores):
+    """Scores that are means over ``n`` counted centi-scores, from their sums ``score_sum_c``,
+    ``score_low_sum_c``, ``score_high_sum_c`` and ``inherent_sum_c`` (a tally, and its stored row)."""
+
+    SUM_FIELDS = {
+        "score": "score_sum_c", "score_low": "score_low_sum_c", "score_high": "score_high_sum_c",
+        "inherent_score": "inherent_sum_c",
+    }
+
+    def centi_score(self, name: str) -> int | None:
+        return mean_centi(getattr(self, self.SUM_FIELDS[name]), self.n)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from .matrix import Matrix, band_counts
-from .numbers import centi_round, centi_to_decimal, fingerprint_sum, rating_hash, weighted_rating_hash
+from .numbers import CentiScores, centi_round, fingerprint_sum, rating_hash, weighted_rating_hash
 from .rollup import Rollup
 
 LOW, MEDIUM, HIGH = "low", "medium", "high"
@@ -75,7 +74,7 @@ def rating_score(
 
 
 @dataclass(frozen=True)
-class AgreementResult:
+class AgreementResult(CentiScores):
     """An agreement's scores from the ratings of its latest approved assessment.
 
     Weighted sums are ``sum(weight x score)`` over its ratings (weights in hundredths); centi-scores
@@ -99,22 +98,6 @@ class AgreementResult:
     band_rank_low: int
     band_rank_high: int
     fingerprint: int
-
-    @property
-    def score(self) -> Decimal:
-        return centi_to_decimal(self.score_c)
-
-    @property
-    def score_low(self) -> Decimal:
-        return centi_to_decimal(self.score_low_c)
-
-    @property
-    def score_high(self) -> Decimal:
-        return centi_to_decimal(self.score_high_c)
-
-    @property
-    def inherent_score(self) -> Decimal:
-        return centi_to_decimal(self.inherent_score_c)
 
 
 def agreement_result(scores: Iterable[RatingScore], *, matrix: Matrix, rollup: Rollup) -> AgreementResult | None:

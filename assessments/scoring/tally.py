@@ -6,10 +6,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from .matrix import MAX_BAND_RANK, band_counts, worst_rank
-from .numbers import FINGERPRINT_MODULUS, mean_score
+from .numbers import FINGERPRINT_MODULUS, MeanScores
 from .ratings import AgreementResult, RatingScore
 
 
@@ -18,7 +17,7 @@ def _zero_counts() -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class Tally:
+class Tally(MeanScores):
     """Exact integer sums behind an aggregate; ``+`` and ``-`` give exact deltas.
 
     ``n`` counts agreements (partner, portfolio) or ratings (category, partner x category); the
@@ -56,23 +55,6 @@ class Tally:
     @property
     def is_zero(self) -> bool:
         return self == _ZERO
-
-    @property
-    def score(self) -> Decimal | None:
-        """The mean score, 1.00..25.00, or None when nothing is counted."""
-        return mean_score(self.score_sum_c, self.n)
-
-    @property
-    def score_low(self) -> Decimal | None:
-        return mean_score(self.score_low_sum_c, self.n)
-
-    @property
-    def score_high(self) -> Decimal | None:
-        return mean_score(self.score_high_sum_c, self.n)
-
-    @property
-    def inherent_score(self) -> Decimal | None:
-        return mean_score(self.inherent_sum_c, self.n)
 
     @property
     def worst_rank(self) -> int | None:

@@ -95,6 +95,16 @@ def test_means_round_half_up_to_two_places():
     assert scoring.mean_score(1001, 2) == Decimal("5.01")  # 500.5 -> 501
 
 
+def test_results_and_tallies_show_their_four_scores_with_two_places():
+    tally = Tally(n=3, score_sum_c=500, score_low_sum_c=300, score_high_sum_c=700, inherent_sum_c=1000)
+    assert (tally.score, tally.score_low, tally.score_high, tally.inherent_score) == (
+        Decimal("1.67"), Decimal("1.00"), Decimal("2.33"), Decimal("3.33"))
+    assert (Tally().score, Tally().inherent_score) == (None, None)  # nothing counted
+    result = agreement_score([rating(il=4, ii=5, rl=2, ri=3, confidence="low")], matrix=STANDARD, rollup=WEIGHTED)
+    assert (result.score, result.score_low, result.score_high, result.inherent_score) == (
+        Decimal("6.00"), Decimal("2.00"), Decimal("12.00"), Decimal("20.00"))
+
+
 def test_worst_case_and_count_rule():
     two_high = [rating(1, "A", rl=4, ri=3), rating(2, "B", rl=3, ri=4), rating(3, "C", rl=1, ri=1)]
     assert agreement_score(two_high, matrix=STANDARD, rollup=WORST).band_rank == RANK["HIGH"]
