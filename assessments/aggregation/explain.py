@@ -44,10 +44,6 @@ def _distribution(counts: tuple[int, ...], bands: dict[int, Band]) -> list[BandC
     return [BandCount(rank, bands.get(rank), counts[rank - 1]) for rank in ranks]
 
 
-def _hundredths(value: int) -> Decimal:
-    return (Decimal(value) / 100).quantize(Decimal("0.01"))
-
-
 @dataclass(frozen=True)
 class RatingLine:
     rating: Rating
@@ -59,7 +55,7 @@ class RatingLine:
 
     @property
     def weighted(self) -> Decimal:
-        return _hundredths(self.score.weight * self.score.residual)
+        return scoring.centi_to_decimal(self.score.weight * self.score.residual)
 
 
 @dataclass
@@ -76,11 +72,11 @@ class AgreementExplanation:
 
     @property
     def weight_total(self) -> Decimal:
-        return _hundredths(self.result.weight_total) if self.result else Decimal(0)
+        return scoring.centi_to_decimal(self.result.weight_total) if self.result else Decimal(0)
 
     @property
     def weighted_sum(self) -> Decimal:
-        return _hundredths(self.result.residual_wsum) if self.result else Decimal(0)
+        return scoring.centi_to_decimal(self.result.residual_wsum) if self.result else Decimal(0)
 
     @property
     def matches_stored(self) -> bool:
@@ -168,7 +164,7 @@ class TallyExplanation:
 
     @property
     def score_sum(self) -> Decimal:
-        return _hundredths(self.tally.score_sum_c)
+        return scoring.centi_to_decimal(self.tally.score_sum_c)
 
 
 def _freshness(row) -> Freshness:
