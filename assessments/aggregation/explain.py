@@ -17,7 +17,7 @@ from catalogue.models import Band, RiskCategory
 from .. import scoring
 from ..choices import AssessmentStatus
 from ..models import AgreementScore, Assessment, Partner, Rating
-from .catalogue_rules import catalogue_rules, confidence_widening
+from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .selectors import (
     COMPLETE_RATING,
     Freshness,
@@ -130,14 +130,8 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
     for rating in ratings:
         if not rating.is_complete:
             continue
-        score_value = scoring.rating_score(
-            scoring.RatingLevels(
-                rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
-                rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood,
-                rating.residual_impact, rating.confidence,
-            ),
-            matrix=rules.matrix, widening=widening,
-        )
+        levels = rating_levels([getattr(rating, column) for column in RATING_COLUMNS], categories=rules.categories)
+        score_value = scoring.rating_score(levels, matrix=rules.matrix, widening=widening)
         scores.append(score_value)
         out.lines.append(RatingLine(rating, rating.category.weight, score_value, rules.bands.get(score_value.rank),
                                     rules.bands.get(score_value.rank_low), rules.bands.get(score_value.rank_high)))

@@ -37,7 +37,7 @@ from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
 from ..models import AgreementScore
 from ..models.aggregates import partner_ids_parse
-from .catalogue_rules import catalogue_rules, confidence_widening
+from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .prepared import execute_prepared
 from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
 
@@ -228,8 +228,8 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
     rows = _fetch(
         cursor,
         f"SELECT a.id, a.status, d.generation, p.partners, w.assessment_id, w.catalogue_id, w.is_latest, "
-        f"r.id, r.category_id, r.inherent_likelihood, r.inherent_impact, r.residual_likelihood, "
-        f"r.residual_impact, r.confidence, s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
+        f"{', '.join(f'r.{column}' for column in RATING_COLUMNS)}, "
+        f"s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
         f"{_STORED} "
         f"FROM {T.agreement} a LEFT JOIN {T.dirty} d ON d.agreement_id = a.id "
         f"LEFT JOIN {T.agreement_score} s ON s.agreement_id = a.id "
@@ -244,9 +244,9 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
     marks, statuses, stored, partners = [], {}, {}, {}
     latest: dict[int, tuple[int, int]] = {}
     catalogues: dict[int, int] = {}
-    levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> columns
+    levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> RATING_COLUMNS
     for agreement_id, status, generation, partner_list, assessment_id, catalogue_id, is_latest, *rest in rows:
-        rating, score = rest[:7], rest[7:]
+        rating, score = rest[:len(RATING_COLUMNS)], rest[len(RATING_COLUMNS):]
         if agreement_id not in statuses:
             statuses[agreement_id] = status
             partners[agreement_id] = partner_ids_parse(partner_list)
@@ -262,7 +262,7 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
         if is_latest:
             latest[agreement_id] = (assessment_id, catalogue_id)
         if rating[0] is not None:
-            levels[assessment_id][rating[0]] = tuple(rating[1:])
+            levels[assessment_id][rating[0]] = tuple(rating)
     return marks, statuses, stored, partners, latest, catalogues, levels
 
 
@@ -286,10 +286,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
         rules = catalogue_rules(catalogue_ids=set(catalogues.values()))
         categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
         ratings: dict[int, list[scoring.RatingLevels]] = {
-            assessment_id: [
-                scoring.RatingLevels(rid, *categories[category_id], il, ii, rl, ri, confidence)
-                for rid, (category_id, il, ii, rl, ri, confidence) in sorted(by_id.items())
-            ]
+            assessment_id: [rating_levels(row, categories=categories) for _, row in sorted(by_id.items())]
             for assessment_id, by_id in levels.items()
         }
 

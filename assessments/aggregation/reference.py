@@ -22,7 +22,7 @@ from ..models import (
     PortfolioScore,
     Rating,
 )
-from .catalogue_rules import catalogue_rules, confidence_widening
+from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .selectors import COMPLETE_RATING
 
 
@@ -82,12 +82,12 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
         for key, tally in scoring.agreement_contributions(state).items():
             out.tallies[key] = out.tallies.get(key, scoring.Tally()) + tally
 
+    categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
     current, ratings = None, []
-    for rid, assessment_id, code, weight, il, ii, rl, ri, confidence in (
+    for assessment_id, *row in (
         Rating.objects.filter(COMPLETE_RATING, assessment__status=AssessmentStatus.APPROVED)
         .order_by("assessment_id")
-        .values_list("id", "assessment_id", "category__code", "category__weight", "inherent_likelihood",
-                     "inherent_impact", "residual_likelihood", "residual_impact", "confidence")
+        .values_list("assessment_id", *RATING_COLUMNS)
         .iterator(chunk_size=chunk_size)
     ):
         if assessment_id not in agreement_of:
@@ -96,7 +96,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
             if ratings:
                 finish(current, ratings)
             current, ratings = assessment_id, []
-        ratings.append(scoring.RatingLevels(rid, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+        ratings.append(rating_levels(row, categories=categories))
     if ratings:
         finish(current, ratings)
     return out
