@@ -123,9 +123,7 @@ def assessment_worst_residual_band(*, assessment: Assessment) -> Band | None:
 
 
 def _latest_approved(agreement_ref) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(agreement_id=agreement_ref, status=AssessmentStatus.APPROVED).order_by(
-        "-approved_at", "-id"
-    )
+    return Assessment.objects.filter(agreement_id=agreement_ref).approved_latest_first()
 
 
 def agreement_list(*, user) -> QuerySet[Agreement]:

@@ -171,8 +171,7 @@ def peak_rss_of_full_recompute() -> float:
 
 def new_approved_assessment(agreement_id: int, rng: random.Random) -> int:
     """An approved reassessment written straight to the tables: the previous ratings, some changed."""
-    previous = Assessment.objects.filter(agreement_id=agreement_id, status=AssessmentStatus.APPROVED).order_by(
-        "-approved_at", "-id").first()
+    previous = Assessment.objects.filter(agreement_id=agreement_id).approved_latest_first().first()
     now = timezone.now()
     assessment = Assessment.objects.create(
         agreement_id=agreement_id, catalogue_id=previous.catalogue_id, status=AssessmentStatus.APPROVED,

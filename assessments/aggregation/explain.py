@@ -15,7 +15,6 @@ from django.db.models import F, QuerySet
 from catalogue.models import Band, RiskCategory
 
 from .. import scoring
-from ..choices import AssessmentStatus
 from ..models import AgreementScore, Assessment, Partner, Rating
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .selectors import (
@@ -112,8 +111,7 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
         assessment = score.assessment
     else:
         assessment = (
-            Assessment.objects.filter(agreement=agreement, status=AssessmentStatus.APPROVED)
-            .select_related("catalogue").order_by("-approved_at", "-id").first()
+            Assessment.objects.filter(agreement=agreement).approved_latest_first().select_related("catalogue").first()
         )
     out = AgreementExplanation(score=score, freshness=freshness, assessment=assessment)
     if assessment is None:

@@ -22,6 +22,7 @@ from ..models import (
     PortfolioScore,
     Rating,
 )
+from ..models.querysets import LATEST_APPROVED_FIRST
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .selectors import COMPLETE_RATING
 
@@ -53,7 +54,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
     latest: dict[int, tuple[int, int]] = {}
     for assessment_id, agreement_id, catalogue_id in (
         Assessment.objects.filter(status=AssessmentStatus.APPROVED)
-        .order_by("agreement_id", "-approved_at", "-id")
+        .order_by("agreement_id", *LATEST_APPROVED_FIRST)
         .values_list("id", "agreement_id", "catalogue_id")
         .iterator(chunk_size=chunk_size)
     ):

@@ -104,11 +104,7 @@ def _latest_sql(dialect: Dialect) -> str:
     its partners (as ``AgreementScore.counted_partners``) and the first of them (the one whose
     rows at the partner level also carry the agreement into the category and portfolio levels)."""
     active = AgreementStatus.ACTIVE.value
-    latest = (
-        f"SELECT DISTINCT ON (s.agreement_id) s.id AS assessment_id, s.agreement_id, s.catalogue_id "
-        f"FROM {T.assessment} s WHERE s.status = '{AssessmentStatus.APPROVED.value}' "
-        f"ORDER BY s.agreement_id, s.approved_at DESC, s.id DESC"
-    )
+    latest = dialect.latest_approved(status=f"'{AssessmentStatus.APPROVED.value}'")
     return (
         f"CREATE UNLOGGED TABLE {LATEST} AS SELECT x.assessment_id, x.agreement_id, x.catalogue_id, "
         f"(a.status = '{active}') AS active, COALESCE(p.partners, '') AS counted_partners, p.first_partner "
