@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
-from catalogue.models import Band, MatrixCell, RiskCategory, ScaleLevel
+from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell, RiskCategory, ScaleLevel
 from riskboard.permissions import Action, team_filter
 
+from . import scoring
 from .aggregation.selectors import Freshness
 from .choices import OPEN_STATUSES, AssessmentStatus
 from .models import Agreement, AgreementScore, Assessment, DirtyAgreement, Partner, Rating, Team
@@ -97,26 +98,60 @@ def assessment_next_review_date(*, assessment: Assessment, approved_on: dt.date)
     return assessment_review_schedule(assessment=assessment, approved_on=approved_on)[1]
 
 
-def catalogue_matrix(*, catalogue_id: int) -> dict[tuple[int, int], Band]:
-    """The catalogue's risk matrix as a grid: ``{(likelihood, impact): band}`` (one query)."""
-    return {
-        (cell.likelihood, cell.impact): cell.band
-        for cell in MatrixCell.objects.filter(catalogue_id=catalogue_id).select_related("band")
-    }
+@dataclass(frozen=True)
+class BandMatrix:
+    """A catalogue's risk matrix as its pages show it: the lookup is ``scoring.Matrix`` (what scores
+    use), and the bands are the catalogue's, to display.
+
+    ``matrix`` is None when the stored cells are not a matrix scoring can use (a draft's incomplete
+    grid): no pair of levels then has a band. A published catalogue's matrix is complete.
+    """
+
+    matrix: scoring.Matrix | None
+    bands: Mapping[int, Band]  # by rank
+
+    def band(self, likelihood: int | None, impact: int | None) -> Band | None:
+        """The band of a pair of levels; None while either is not rated yet."""
+        return self.bands.get(self.matrix.band_if_rated(likelihood, impact)) if self.matrix else None
+
+    def worst_band(self, pairs: Iterable[tuple[int | None, int | None]]) -> Band | None:
+        """The worst band of pairs of levels (``scoring.worst_rank``); pairs not rated yet do not count."""
+        if self.matrix is None:
+            return None
+        return self.bands.get(scoring.worst_rank(self.matrix.band_if_rated(lk, im) for lk, im in pairs))
+
+    @property
+    def cells(self) -> dict[tuple[int, int], Band]:
+        """``{(likelihood, impact): band}`` over the whole matrix."""
+        if self.matrix is None:
+            return {}
+        return {pair: self.bands[rank] for pair, rank in sorted(self.matrix.cells.items())}
+
+
+def catalogue_matrix(*, catalogue_id: int) -> BandMatrix:
+    """The catalogue's risk matrix with its bands (one query)."""
+    bands: dict[int, Band] = {}
+    cells: dict[tuple[int, int], int] = {}
+    for cell in MatrixCell.objects.filter(catalogue_id=catalogue_id).select_related("band"):
+        bands[cell.band.rank] = cell.band
+        cells[(cell.likelihood, cell.impact)] = cell.band.rank
+    try:
+        matrix = scoring.Matrix(cells, scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+    except ValueError:
+        matrix = None
+    return BandMatrix(matrix, bands)
+
+
+def worst_band(bands: Iterable[Band | None]) -> Band | None:
+    """The most severe of ``bands`` (``scoring.worst_rank``); None stands for a rating not rated yet."""
+    by_rank = {band.rank: band for band in bands if band is not None}
+    return by_rank.get(scoring.worst_rank(by_rank))
 
 
 def assessment_worst_residual_band(*, assessment: Assessment) -> Band | None:
     """The most severe band among the assessment's complete residual ratings (two queries)."""
-    cells = catalogue_matrix(catalogue_id=assessment.catalogue_id)
-    worst: Band | None = None
-    pairs = Rating.objects.filter(
-        assessment=assessment, residual_likelihood__isnull=False, residual_impact__isnull=False
-    ).values_list("residual_likelihood", "residual_impact")
-    for pair in pairs:
-        band = cells.get(pair)
-        if band is not None and (worst is None or band.rank > worst.rank):
-            worst = band
-    return worst
+    pairs = Rating.objects.filter(assessment=assessment).values_list("residual_likelihood", "residual_impact")
+    return catalogue_matrix(catalogue_id=assessment.catalogue_id).worst_band(pairs)
 
 
 # --- Pages -------------------------------------------------------------------------------------

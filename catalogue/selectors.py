@@ -44,12 +44,6 @@ def catalogue_version_next(*, name: str) -> int:
     return (latest or 0) + 1
 
 
-def catalogue_matrix_grid(*, catalogue: RiskCatalogue) -> dict[tuple[int, int], Band]:
-    """The risk matrix as ``{(likelihood, impact): band}``, in one query."""
-    cells = MatrixCell.objects.filter(catalogue=catalogue).select_related("band")
-    return {(cell.likelihood, cell.impact): cell.band for cell in cells}
-
-
 def category_list_with_safeguards(*, catalogue: RiskCatalogue) -> QuerySet[RiskCategory]:
     """The categories in display order, each with ``safeguards`` prefetched by name (two queries)."""
     return (
@@ -120,7 +114,12 @@ def catalogue_spec_get(*, catalogue: RiskCatalogue) -> CatalogueSpec:
             BandSpec(code=b.code, label=b.label, rank=b.rank, colour=b.colour, description=b.description)
             for b in bands
         ),
-        matrix={(lk, im): band.code for (lk, im), band in catalogue_matrix_grid(catalogue=catalogue).items()},
+        matrix={
+            (lk, im): code
+            for lk, im, code in MatrixCell.objects.filter(catalogue=catalogue).values_list(
+                "likelihood", "impact", "band__code"
+            )
+        },
         categories=tuple(
             CategorySpec(
                 code=c.code, name=c.name, description=c.description, guidance=tuple(c.guidance),

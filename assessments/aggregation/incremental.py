@@ -68,7 +68,7 @@ class _Stored:
 def _stored_result(values: Sequence) -> scoring.AgreementResult:
     named = dict(zip((*AgreementScore.RESULT_FIELDS, *AgreementScore.BAND_FIELDS), values, strict=True))
     counts = tuple(named.pop(name) for name in AgreementScore.BAND_FIELDS)
-    return scoring.AgreementResult(**named, band_counts=counts, worst_rank=scoring.worst_rank(counts))
+    return scoring.AgreementResult(**named, band_counts=counts, worst_rank=scoring.worst_rank_of_counts(counts))
 
 
 def _marks(values: Sequence) -> str:

@@ -52,6 +52,8 @@ from .sql import (
     Dialect,
     P,
     T,
+    grid_array,
+    grid_rank,
     mix,
 )
 
@@ -130,14 +132,10 @@ def _ratings_sql(rules: Mapping[int, CatalogueRules], widening: Mapping[str, int
     the CASE of its own code, and nothing else is summed here: the aggregation stays cheap and runs
     in the parallel workers. Statement 3 derives the agreement's sums from these columns.
     """
-    size = SCALE_MAX - SCALE_MIN + 1
-    grids = " ".join(
-        f"WHEN {int(cid)} THEN '{{{','.join(r.matrix.grid())}}}'::INTEGER[]" for cid, r in sorted(rules.items())
-    )
+    grids = " ".join(f"WHEN {int(cid)} THEN {grid_array(r.matrix)}" for cid, r in sorted(rules.items()))
 
     def rank(likelihood: str, impact: str) -> str:
-        position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
-        return f"(CASE l.catalogue_id {grids} END)[{position}]"
+        return grid_rank(f"CASE l.catalogue_id {grids} END", likelihood, impact, array=True)
 
     def packed(levels: int) -> str:
         """The packed rating when its confidence widens its range by ``levels`` (as ``rating_score``)."""

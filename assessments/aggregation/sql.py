@@ -74,6 +74,27 @@ def mix(expr: str) -> str:
     return f"({x} * (({x} * {scoring.MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
 
 
+def grid_rank(grid: str, likelihood: str, impact: str, *, array: bool = False) -> str:
+    """SQL: the band rank of the levels ``likelihood`` and ``impact`` (SQL expressions) in ``grid``,
+    an SQL expression holding a catalogue's ``scoring.Matrix.grid()`` as text (read with SUBSTR)
+    or, with ``array``, as an INTEGER[] (``grid_array``, PostgreSQL). The lookup of
+    ``scoring.Matrix.band``, read from the grid rather than joined from the cell table: three joins
+    on (catalogue, likelihood, impact) per rating mislead the planner badly."""
+    size = SCALE_MAX - SCALE_MIN + 1
+    position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
+    return f"({grid})[{position}]" if array else f"CAST(SUBSTR({grid}, {position}, 1) AS INTEGER)"
+
+
+def grid_text(matrix: scoring.Matrix) -> str:
+    """SQL: ``matrix.grid()`` as a text literal, for ``grid_rank``."""
+    return f"'{matrix.grid()}'"
+
+
+def grid_array(matrix: scoring.Matrix) -> str:
+    """SQL: ``matrix.grid()`` as an INTEGER[] literal, for ``grid_rank(..., array=True)`` (PostgreSQL)."""
+    return f"'{{{','.join(matrix.grid())}}}'::INTEGER[]"
+
+
 def order_by(model, ordering: Sequence[str], *, alias: str) -> str:
     """SQL ``ORDER BY`` terms of a Django ordering of ``model`` (``"-approved_at"`` is
     ``<alias>.approved_at DESC``), so that SQL and the ORM order by one definition."""
@@ -155,8 +176,7 @@ class Dialect:
         weight (hundredths), inherent, residual, residual_low, residual_high (scores 1..25),
         rank, rank_low, rank_high, h1 (rating hash), h2 (weighted rating hash).
 
-        Band ranks are read from the matrix grid with SUBSTR rather than joined from the cell
-        table: three joins on (catalogue, likelihood, impact) mislead the planner badly.
+        Band ranks are read from the matrix grid (``grid_rank``).
         """
         cases = " ".join(f"WHEN '{conf}' THEN {int(levels)}" for conf, levels in sorted(widening.items()))
         w = f"(CASE r.confidence {cases} ELSE 0 END)" if cases else "0"
@@ -164,11 +184,9 @@ class Dialect:
         lo_i = self.greatest(f"r.residual_impact - {w}", str(SCALE_MIN))
         hi_l = self.least(f"r.residual_likelihood + {w}", str(SCALE_MAX))
         hi_i = self.least(f"r.residual_impact + {w}", str(SCALE_MAX))
-        size = SCALE_MAX - SCALE_MIN + 1
 
         def rank(likelihood: str, impact: str) -> str:
-            position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
-            return f"CAST(SUBSTR(l.grid, {position}, 1) AS INTEGER)"
+            return grid_rank("l.grid", likelihood, impact)
 
         active = AgreementStatus.ACTIVE.value
         inner = f"""
@@ -199,7 +217,7 @@ class Dialect:
     @staticmethod
     def _grids(rules: Mapping[int, CatalogueRules]) -> str:
         """SQL: the matrix grid (``scoring.Matrix.grid``) of assessment ``s``'s catalogue."""
-        grids = " ".join(f"WHEN {int(cid)} THEN '{r.matrix.grid()}'" for cid, r in sorted(rules.items()))
+        grids = " ".join(f"WHEN {int(cid)} THEN {grid_text(r.matrix)}" for cid, r in sorted(rules.items()))
         return f"CASE s.catalogue_id {grids} END" if grids else "CAST(NULL AS VARCHAR(64))"
 
     @staticmethod

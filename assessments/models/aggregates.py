@@ -42,7 +42,7 @@ class BandCounts(models.Model):
 
     @property
     def worst_band_rank(self) -> int | None:
-        return scoring.worst_rank(self.band_counts)
+        return scoring.worst_rank_of_counts(self.band_counts)
 
 
 class ScoreTally(scoring.MeanScores, BandCounts):

@@ -26,7 +26,7 @@ The package, by concept (every name is importable from ``assessments.scoring`` i
 - ``tally``: the sums behind partner, category and portfolio aggregates.
 """
 
-from .matrix import MAX_BAND_RANK, Matrix, band_counts, worst_rank
+from .matrix import MAX_BAND_RANK, Matrix, band_counts, worst_rank, worst_rank_of_counts
 from .numbers import (
     FINGERPRINT_MODULUS,
     MIX_MULTIPLIER,
@@ -118,4 +118,5 @@ __all__ = [
     "weight_hundredths",
     "weighted_rating_hash",
     "worst_rank",
+    "worst_rank_of_counts",
 ]

@@ -38,6 +38,11 @@ class Matrix:
         """The band rank of a (likelihood, impact) pair."""
         return self.cells[(likelihood, impact)]
 
+    def band_if_rated(self, likelihood: int | None, impact: int | None) -> int | None:
+        """The band rank of a pair of levels as a page shows it: None while either level is not
+        rated yet (or is off the scale)."""
+        return self.cells.get((likelihood, impact))
+
     @cached_property
     def thresholds(self) -> tuple[tuple[int, int], ...]:
         """``(rank, lowest score)`` per band, least severe first: the score bands a mean falls into.
@@ -88,9 +93,17 @@ def band_counts(ranks: Iterable[int]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def worst_rank(counts: Iterable[int]) -> int | None:
-    """The most severe band with a non-zero count, or None."""
-    ranks = [i + 1 for i, count in enumerate(counts) if count]
-    return max(ranks) if ranks else None
+def worst_rank(ranks: Iterable[int | None]) -> int | None:
+    """The most severe of band ranks, ignoring None (a rating not rated yet); None when there is none.
+
+    "The worst residual band" of an assessment is this over its ratings' residual bands: the
+    review schedule, the pages and the worst-case roll-up all use it.
+    """
+    return max((rank for rank in ranks if rank is not None), default=None)
+
+
+def worst_rank_of_counts(counts: Iterable[int]) -> int | None:
+    """The most severe band with a non-zero count (``band_counts``), or None."""
+    return worst_rank(i + 1 for i, count in enumerate(counts) if count)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .matrix import Matrix, band_counts
+from .matrix import Matrix, band_counts, worst_rank
 from .numbers import CentiScores, centi_round, fingerprint_sum, rating_hash, weighted_rating_hash
 from .rollup import Rollup
 
@@ -125,7 +125,7 @@ def agreement_result(scores: Iterable[RatingScore], *, matrix: Matrix, rollup: R
         score_high_c=centi_round(wsum_high, total),
         inherent_score_c=centi_round(inherent, total),
         band_counts=counts,
-        worst_rank=max(s.rank for s in scores),
+        worst_rank=worst_rank(s.rank for s in scores),
         band_rank=rollup.band(ranks=(s.rank for s in scores), weighted_sum=wsum, weight_total=total, matrix=matrix),
         band_rank_low=rollup.band(
             ranks=(s.rank_low for s in scores), weighted_sum=wsum_low, weight_total=total, matrix=matrix

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .matrix import Matrix
+from .matrix import Matrix, worst_rank
 
 # Values of catalogue.choices.RollupMethod (a test keeps them in step; importing it would pull in
 # django.db).
@@ -78,7 +78,7 @@ class Rollup:
         ranks = list(ranks)
         if self.method == WEIGHTED_MEAN:
             return matrix.band_for_mean(weighted_sum, weight_total)
-        worst = max(ranks)
+        worst = worst_rank(ranks)
         for rule in self.rules:
             if sum(1 for rank in ranks if rank >= rule.band_rank) >= rule.min_count:
                 worst = max(worst, rule.to_rank)

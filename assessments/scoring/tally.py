@@ -7,7 +7,7 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .matrix import MAX_BAND_RANK, band_counts, worst_rank
+from .matrix import MAX_BAND_RANK, band_counts, worst_rank_of_counts
 from .numbers import FINGERPRINT_MODULUS, MeanScores
 from .ratings import AgreementResult, RatingScore
 
@@ -58,7 +58,7 @@ class Tally(MeanScores):
 
     @property
     def worst_rank(self) -> int | None:
-        return worst_rank(self.band_counts)
+        return worst_rank_of_counts(self.band_counts)
 
 
 _ZERO = Tally()

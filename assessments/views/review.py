@@ -52,7 +52,7 @@ class AssessmentDetailView(TemplateView):
             previous=previous,
             changed_count=changed,
             rated=sum(view.complete for view in ratings),
-            worst=max((v.residual_band for v in ratings if v.residual_band), key=lambda b: b.rank, default=None),
+            worst=selectors.worst_band(v.residual_band for v in ratings),
             transitions=list(selectors.assessment_transitions(assessment=assessment)),
             authors=authors,
             can_edit=can(user, Action.EDIT, team_id) and assessment.status in EDITABLE_STATUSES,

@@ -11,10 +11,11 @@ import random
 import pytest
 from django.db import connection
 
-from assessments import selectors
-from assessments.aggregation.sql import Dialect
+from assessments import aggregation, scoring, selectors
+from assessments.aggregation.sql import Dialect, grid_array, grid_rank, grid_text
 from assessments.choices import AssessmentStatus
-from assessments.models import Assessment
+from assessments.models import AgreementScore, Assessment
+from catalogue.models import SCALE_MAX, SCALE_MIN
 
 from .conftest import approve_new_assessment
 
@@ -50,3 +51,33 @@ def test_the_sql_picks_the_latest_approved_assessment_the_orm_picks(portfolio, w
     assert {agreement_id: assessment_id for assessment_id, agreement_id, _ in some} == orm
     listed = selectors.agreement_list(user=world.administrator).filter(current_assessment_id__isnull=False)
     assert dict(listed.values_list("pk", "current_assessment_id")) == orm
+
+
+def test_the_sql_matrix_lookup_gives_the_band_scoring_gives():
+    """Read with SUBSTR from the grid text (both databases) and, on PostgreSQL, by index from the grid
+    array: every cell of an asymmetric matrix using every rank."""
+    rng = random.Random(5)
+    levels = range(SCALE_MIN, SCALE_MAX + 1)
+    cells = {(lk, im): rng.randint(1, scoring.MAX_BAND_RANK) for lk in levels for im in levels}
+    cells[(SCALE_MIN, SCALE_MAX)], cells[(SCALE_MAX, SCALE_MIN)] = 1, scoring.MAX_BAND_RANK
+    matrix = scoring.Matrix(cells, scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+    pairs = sorted(cells)
+    lookups = [grid_rank(grid_text(matrix), str(lk), str(im)) for lk, im in pairs]
+    if connection.vendor == "postgresql":
+        lookups += [grid_rank(grid_array(matrix), str(lk), str(im), array=True) for lk, im in pairs]
+
+    (row,) = _fetch(f"SELECT {', '.join(lookups)}", [])
+
+    expected = [matrix.band(lk, im) for lk, im in pairs]
+    assert list(row) == expected * (len(lookups) // len(pairs))
+
+
+def test_the_stored_worst_band_in_sql_is_the_one_scoring_gives(portfolio, world):
+    """The agreement list filters and sorts on the worst band of the stored band counts, in SQL."""
+    aggregation.scores_full_recompute()
+    expected = {s.agreement_id: scoring.worst_rank_of_counts(s.band_counts) for s in AgreementScore.objects.all()}
+    assert len(set(expected.values())) > 1
+
+    listed = selectors.agreement_list(user=world.administrator).filter(score__isnull=False)
+
+    assert dict(listed.values_list("pk", "current_band_rank")) == expected

@@ -6,13 +6,12 @@ from catalogue.choices import CatalogueStatus
 from catalogue.selectors import (
     catalogue_gaps_list,
     catalogue_get_current_published,
-    catalogue_matrix_grid,
     catalogue_name_default,
     catalogue_version_next,
     category_list_with_safeguards,
 )
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
-from tests.factories import CatalogueFactory, DraftCatalogueFactory, standard_band_code
+from tests.factories import CatalogueFactory, DraftCatalogueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +48,6 @@ def test_next_version_follows_the_highest_existing_version():
 
     assert catalogue_version_next(name="Gaps") == 6
     assert catalogue_version_next(name="New") == 1
-
-
-def test_matrix_grid_in_one_query(django_assert_num_queries):
-    catalogue = CatalogueFactory()
-
-    with django_assert_num_queries(1):
-        grid = catalogue_matrix_grid(catalogue=catalogue)
-        codes = {pair: band.code for pair, band in grid.items()}
-
-    assert codes == {(lk, im): standard_band_code(lk, im) for lk in range(1, 6) for im in range(1, 6)}
 
 
 def test_category_list_with_safeguards_in_two_queries(django_assert_num_queries):
