@@ -39,7 +39,7 @@ from ..models import AgreementScore
 from ..models.aggregates import partner_ids_parse
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .prepared import execute_prepared
-from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
+from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, complete_rating, lock_scores
 
 CHUNK_ROWS = 500
 _TALLY = [c.strip() for c in TALLY_COLUMNS.split(",")]
@@ -236,8 +236,7 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
         f"LEFT JOIN ({dialect.partner_lists(agreement_ids=ids)}) p ON p.agreement_id = a.id "
         f"LEFT JOIN ({wanted}) w ON w.agreement_id = a.id "
         f"LEFT JOIN {T.rating} r ON r.assessment_id = w.assessment_id "
-        "AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL "
-        "AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL "
+        f"AND {complete_rating('r')} "
         f"WHERE {dialect.among('a.id', ids)}",
         [*params, *params, AssessmentStatus.APPROVED.value, *params, *params],
     )

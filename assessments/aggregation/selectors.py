@@ -31,14 +31,11 @@ from ..models import (
     ScoreLevel,
     ScoreSnapshot,
 )
+from ..rules import LEVEL_FIELDS
 
-# Ratings that count: all four levels set (a submitted assessment has no other kind).
-COMPLETE_RATING = Q(
-    inherent_likelihood__isnull=False,
-    inherent_impact__isnull=False,
-    residual_likelihood__isnull=False,
-    residual_impact__isnull=False,
-)
+# Ratings that count: all four levels set (``rules.is_complete``; a submitted assessment has no
+# other kind).
+COMPLETE_RATING = Q(**{f"{name}__isnull": False for name in LEVEL_FIELDS})
 
 
 @dataclass(frozen=True)

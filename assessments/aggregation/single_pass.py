@@ -52,6 +52,7 @@ from .sql import (
     Dialect,
     P,
     T,
+    complete_rating,
     grid_array,
     grid_rank,
     mix,
@@ -182,9 +183,7 @@ def _ratings_sql(rules: Mapping[int, CatalogueRules], widening: Mapping[str, int
         CREATE UNLOGGED TABLE {RATINGS} WITH (parallel_workers = 2) AS
         SELECT r.assessment_id, COUNT(*) AS n_ratings{foreign}{per_code}
         FROM {LATEST} l JOIN {T.rating} r ON r.assessment_id = l.assessment_id
-        WHERE r.assessment_id BETWEEN %s AND %s
-          AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL
-          AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL
+        WHERE r.assessment_id BETWEEN %s AND %s AND {complete_rating("r")}
         GROUP BY r.assessment_id
     """
 

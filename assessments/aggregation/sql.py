@@ -34,6 +34,7 @@ from ..models import (
     ScoreSnapshot,
 )
 from ..models.querysets import LATEST_APPROVED_FIRST
+from ..rules import LEVEL_FIELDS
 from .catalogue_rules import CatalogueRules
 from .prepared import execute_prepared
 
@@ -72,6 +73,11 @@ def mix(expr: str) -> str:
     """
     x = f"(CAST({expr} AS BIGINT) %% {P})"
     return f"({x} * (({x} * {scoring.MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
+
+
+def complete_rating(alias: str) -> str:
+    """SQL: rating ``alias`` has every level set (``rules.is_complete``, ``selectors.COMPLETE_RATING``)."""
+    return " AND ".join(f"{alias}.{name} IS NOT NULL" for name in LEVEL_FIELDS)
 
 
 def grid_rank(grid: str, likelihood: str, impact: str, *, array: bool = False) -> str:
@@ -205,8 +211,7 @@ class Dialect:
             JOIN {T.agreement} a ON a.id = l.agreement_id
             JOIN {T.rating} r ON r.assessment_id = l.assessment_id
             JOIN ({self._categories(rules)}) c ON c.id = r.category_id
-            WHERE r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL
-              AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL
+            WHERE {complete_rating("r")}
         """
         return f"""
             WITH latest AS ({self.latest_approved(status=f"'{AssessmentStatus.APPROVED.value}'",

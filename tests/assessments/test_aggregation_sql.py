@@ -12,9 +12,10 @@ import pytest
 from django.db import connection
 
 from assessments import aggregation, scoring, selectors
-from assessments.aggregation.sql import Dialect, grid_array, grid_rank, grid_text
+from assessments.aggregation.selectors import COMPLETE_RATING
+from assessments.aggregation.sql import Dialect, T, complete_rating, grid_array, grid_rank, grid_text
 from assessments.choices import AssessmentStatus
-from assessments.models import AgreementScore, Assessment
+from assessments.models import AgreementScore, Assessment, Rating
 from catalogue.models import SCALE_MAX, SCALE_MIN
 
 from .conftest import approve_new_assessment
@@ -81,3 +82,13 @@ def test_the_stored_worst_band_in_sql_is_the_one_scoring_gives(portfolio, world)
     listed = selectors.agreement_list(user=world.administrator).filter(score__isnull=False)
 
     assert dict(listed.values_list("pk", "current_band_rank")) == expected
+
+
+def test_the_sql_counts_the_ratings_python_calls_complete(portfolio):
+    expected = {r.pk for r in Rating.objects.all() if r.is_complete}
+    assert 0 < len(expected) < Rating.objects.count()  # the portfolio has incomplete ratings
+
+    rows = _fetch(f"SELECT r.id FROM {T.rating} r WHERE {complete_rating('r')}", [])  # noqa: S608
+
+    assert {rating_id for (rating_id,) in rows} == expected
+    assert set(Rating.objects.filter(COMPLETE_RATING).values_list("pk", flat=True)) == expected
