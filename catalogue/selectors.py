@@ -3,7 +3,7 @@
 Every function runs a fixed number of queries, whatever the size of the catalogue.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 
 from .choices import CatalogueStatus, Scale
 from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
@@ -42,15 +42,6 @@ def catalogue_version_next(*, name: str) -> int:
     """The first version number after every existing version of ``name`` (1 for a new name)."""
     latest = RiskCatalogue.objects.filter(name=name).order_by("-version").values_list("version", flat=True).first()
     return (latest or 0) + 1
-
-
-def category_list_with_safeguards(*, catalogue: RiskCatalogue) -> QuerySet[RiskCategory]:
-    """The categories in display order, each with ``safeguards`` prefetched by name (two queries)."""
-    return (
-        RiskCategory.objects.filter(catalogue=catalogue)
-        .order_by("display_order", "code")
-        .prefetch_related(Prefetch("safeguards", queryset=Safeguard.objects.order_by("name", "code")))
-    )
 
 
 def catalogue_gaps_list(*, catalogue: RiskCatalogue) -> list[str]:

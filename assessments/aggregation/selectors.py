@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from catalogue.choices import CatalogueStatus
 from catalogue.models import Band, RiskCategory
 from riskboard.permissions import Action
 
-from .. import scoring
 from ..models import (
     Agreement,
     AgreementScore,
@@ -28,8 +25,6 @@ from ..models import (
     PartnerCategoryScore,
     PartnerScore,
     PortfolioScore,
-    ScoreLevel,
-    ScoreSnapshot,
 )
 from ..rules import LEVEL_FIELDS
 
@@ -50,15 +45,6 @@ def _any_dirty():
 
 def agreements_visible(*, user) -> QuerySet[Agreement]:
     return Agreement.objects.restrict(user, Action.VIEW)
-
-
-def agreement_scores(*, user) -> QuerySet[AgreementScore]:
-    """Scores of the agreements ``user`` may see, with ``pending`` annotated (one query a page)."""
-    return (
-        AgreementScore.objects.filter(agreement__in=agreements_visible(user=user))
-        .select_related("agreement", "assessment", "catalogue")
-        .annotate(pending=Exists(DirtyAgreement.objects.filter(agreement_id=OuterRef("agreement_id"))))
-    )
 
 
 def agreement_score_read(*, agreement: Agreement) -> tuple[AgreementScore | None, Freshness]:
@@ -111,44 +97,3 @@ def display_bands() -> dict[int, Band]:
         .first()
     )
     return {band.rank: band for band in Band.objects.filter(catalogue_id=newest)} if newest else {}
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    day: dt.date
-    n: int
-    score: Decimal | None
-    score_low: Decimal | None
-    score_high: Decimal | None
-    band_counts: tuple[int, ...]
-
-
-_LIVE = {
-    ScoreLevel.PARTNER: (PartnerScore, "partner_id"),
-    ScoreLevel.CATEGORY: (CategoryScore, "category_code"),
-    ScoreLevel.PORTFOLIO: (PortfolioScore, "id"),
-}
-
-
-def score_trend(*, level: str, key: str, start: dt.date, end: dt.date) -> list[TrendPoint]:
-    """One point per day from ``start`` to ``end`` for a partner (key: its id), a category (its code)
-    or the portfolio (key ``"portfolio"``). Days between snapshots carry the last value forward;
-    today, if in range, shows the live stored value (two queries)."""
-    rows = list(ScoreSnapshot.objects.filter(level=level, key=key, day__lte=end).order_by("day"))
-    today = timezone.localdate()
-    live = None
-    if start <= today <= end:
-        model, field = _LIVE[ScoreLevel(level)]
-        row = model.objects.filter(**{field: PortfolioScore.SINGLETON_ID if level == ScoreLevel.PORTFOLIO else key})
-        live = row.first()
-        live = live.tally if live is not None else scoring.Tally()
-    points, current, index = [], scoring.Tally(), 0
-    day = start
-    while day <= end:
-        while index < len(rows) and rows[index].day <= day:
-            current = rows[index].tally
-            index += 1
-        tally = live if (live is not None and day == today) else current
-        points.append(TrendPoint(day, tally.n, tally.score, tally.score_low, tally.score_high, tally.band_counts))
-        day += dt.timedelta(days=1)
-    return points

@@ -509,38 +509,6 @@ def test_sql_runs_on_this_database():
 # --- Reads with freshness ---------------------------------------------------------------------
 
 
-def test_trend_carries_values_forward_and_ends_with_the_live_value(portfolio):
-    from assessments.aggregation.selectors import score_trend
-
-    day1, day3 = dt.date(2026, 3, 1), dt.date(2026, 3, 3)
-    aggregation.scores_full_recompute(today=day1)
-    first = PortfolioScore.objects.get().tally
-    active = AgreementScore.objects.filter(is_active=True).first().agreement
-    approve_new_assessment(agreement=active, rng=random.Random(11))
-    aggregation.scores_full_recompute(today=day3)
-    third = PortfolioScore.objects.get().tally
-    assert first != third
-
-    points = score_trend(level="portfolio", key="portfolio", start=dt.date(2026, 2, 28), end=day3)
-
-    assert [p.day for p in points] == [dt.date(2026, 2, 28), day1, dt.date(2026, 3, 2), day3]
-    assert points[0].n == 0 and points[0].score is None  # before the first snapshot
-    assert points[1].score == points[2].score == first.score  # carried forward
-    assert points[3].score == third.score
-
-
-def test_trend_of_today_is_the_live_stored_value(portfolio):
-    from assessments.aggregation.selectors import score_trend
-
-    aggregation.scores_full_recompute(today=timezone.localdate() - dt.timedelta(days=1))
-    partner = PartnerScore.objects.first()
-    today = timezone.localdate()
-
-    points = score_trend(level="partner", key=str(partner.partner_id), start=today - dt.timedelta(days=1), end=today)
-
-    assert [p.score for p in points] == [partner.score, partner.score]
-
-
 def test_selectors_say_when_scores_were_computed_and_whether_one_is_pending(world):
     from assessments.aggregation import selectors
 
@@ -558,5 +526,3 @@ def test_selectors_say_when_scores_were_computed_and_whether_one_is_pending(worl
     assert selectors.agreement_score_read(agreement=agreement)[1].pending
     assert selectors.partner_scores().get().pending
     assert all(c.pending for c in selectors.category_scores())
-    assert [s.pending for s in selectors.agreement_scores(user=world.analyst)] == [True]
-    assert list(selectors.agreement_scores(user=world.other_analyst)) == []

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from catalogue.choices import CatalogueStatus, Scale
 from catalogue.models import RiskCatalogue
-from catalogue.selectors import catalogue_spec_get, category_list_with_safeguards
+from catalogue.selectors import catalogue_spec_get
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
 from catalogue.services import catalogue_default_ensure, category_update
 from tests.factories import DraftCatalogueFactory, standard_band_code
@@ -45,7 +45,7 @@ def test_default_catalogue_is_published_version_1(default):
 
 
 def test_default_catalogue_holds_exactly_the_ten_seed_categories_in_order(default):
-    categories = list(category_list_with_safeguards(catalogue=default))
+    categories = catalogue_spec_get(catalogue=default).categories
 
     assert [(c.code, c.name) for c in categories] == SEED_CATEGORIES
     assert [c.display_order for c in categories] == list(range(1, 11))

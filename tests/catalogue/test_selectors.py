@@ -8,7 +8,6 @@ from catalogue.selectors import (
     catalogue_get_current_published,
     catalogue_name_default,
     catalogue_version_next,
-    category_list_with_safeguards,
 )
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
 from tests.factories import CatalogueFactory, DraftCatalogueFactory
@@ -48,16 +47,6 @@ def test_next_version_follows_the_highest_existing_version():
 
     assert catalogue_version_next(name="Gaps") == 6
     assert catalogue_version_next(name="New") == 1
-
-
-def test_category_list_with_safeguards_in_two_queries(django_assert_num_queries):
-    catalogue = CatalogueFactory(contents__categories=8)
-
-    with django_assert_num_queries(2):
-        categories = category_list_with_safeguards(catalogue=catalogue)
-        rows = [(c.code, [s.code for s in c.safeguards.all()]) for c in categories]
-
-    assert rows == [(f"CAT_{i}", [f"SG_{i}"]) for i in range(1, 9)]
 
 
 def test_a_complete_catalogue_has_no_gaps():
