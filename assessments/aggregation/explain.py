@@ -18,7 +18,6 @@ from .. import scoring
 from ..models import AgreementScore, Assessment, Partner, Rating
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .selectors import (
-    COMPLETE_RATING,
     Freshness,
     agreement_score_read,
     agreements_visible,
@@ -197,7 +196,7 @@ def category_explain(*, code: str, user, limit: int = 25) -> TallyExplanation:
     tally = row.tally if row else scoring.Tally()
     visible = _visible_active_scores(user)
     ratings = (
-        Rating.objects.filter(COMPLETE_RATING, category__code=code, assessment_id__in=visible.values("assessment_id"))
+        Rating.objects.complete().filter(category__code=code, assessment_id__in=visible.values("assessment_id"))
         .select_related("assessment__agreement", "category")
     )
     visible_count = ratings.count()

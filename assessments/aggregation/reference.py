@@ -24,7 +24,6 @@ from ..models import (
 )
 from ..models.querysets import LATEST_APPROVED_FIRST
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
-from .selectors import COMPLETE_RATING
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
     categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
     current, ratings = None, []
     for assessment_id, *row in (
-        Rating.objects.filter(COMPLETE_RATING, assessment__status=AssessmentStatus.APPROVED)
+        Rating.objects.complete().filter(assessment__status=AssessmentStatus.APPROVED)
         .order_by("assessment_id")
         .values_list("assessment_id", *RATING_COLUMNS)
         .iterator(chunk_size=chunk_size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from catalogue.choices import CatalogueStatus
 from catalogue.models import Band, RiskCategory
@@ -26,11 +26,6 @@ from ..models import (
     PartnerScore,
     PortfolioScore,
 )
-from ..rules import LEVEL_FIELDS
-
-# Ratings that count: all four levels set (``rules.is_complete``; a submitted assessment has no
-# other kind).
-COMPLETE_RATING = Q(**{f"{name}__isnull": False for name in LEVEL_FIELDS})
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def mix(expr: str) -> str:
 
 
 def complete_rating(alias: str) -> str:
-    """SQL: rating ``alias`` has every level set (``rules.is_complete``, ``selectors.COMPLETE_RATING``)."""
+    """SQL: rating ``alias`` has every level set (``rules.is_complete``, ``Rating.objects.complete()``)."""
     return " AND ".join(f"{alias}.{name} IS NOT NULL" for name in LEVEL_FIELDS)
 
 

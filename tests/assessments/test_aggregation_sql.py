@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 
 from assessments import aggregation, scoring, selectors
-from assessments.aggregation.selectors import COMPLETE_RATING
 from assessments.aggregation.sql import Dialect, T, complete_rating, grid_array, grid_rank, grid_text
 from assessments.choices import AssessmentStatus
 from assessments.models import AgreementScore, Assessment, Rating
@@ -91,4 +90,4 @@ def test_the_sql_counts_the_ratings_python_calls_complete(portfolio):
     rows = _fetch(f"SELECT r.id FROM {T.rating} r WHERE {complete_rating('r')}", [])  # noqa: S608
 
     assert {rating_id for (rating_id,) in rows} == expected
-    assert set(Rating.objects.filter(COMPLETE_RATING).values_list("pk", flat=True)) == expected
+    assert set(Rating.objects.complete().values_list("pk", flat=True)) == expected
