@@ -510,7 +510,7 @@ def test_sql_runs_on_this_database():
 
 
 def test_selectors_say_when_scores_were_computed_and_whether_one_is_pending(world):
-    from assessments.aggregation import selectors
+    from assessments import selectors
 
     agreement = world.agreement()
     world.approved(agreement)  # marks dirty; the on-commit recompute does not run in this test

@@ -15,15 +15,14 @@ from django.db.models import F, QuerySet
 from catalogue.models import Band, RiskCategory
 
 from .. import scoring
+from ..aggregation.catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from ..models import AgreementScore, Assessment, Partner, Rating
-from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
-from .selectors import (
+from .catalogues import category_names, display_bands
+from .scores import (
     Freshness,
     agreement_score_read,
     agreements_visible,
-    category_names,
     category_scores,
-    display_bands,
     partner_category_scores,
     partner_scores,
     portfolio_score_read,

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from catalogue.choices import CatalogueStatus
-from catalogue.models import Band, RiskCategory
 from riskboard.permissions import Action
 
 from ..models import (
@@ -71,24 +69,3 @@ def portfolio_score_read() -> tuple[PortfolioScore | None, Freshness]:
     if row is None:
         return None, Freshness(None, DirtyAgreement.objects.exists())
     return row, Freshness(row.computed_at, row.pending)
-
-
-def category_names() -> dict[str, str]:
-    """Category code -> name, from the newest catalogue version that has the code (one query)."""
-    names: dict[str, str] = {}
-    for code, name in RiskCategory.objects.order_by("code", "-catalogue__published_at", "-catalogue_id").values_list(
-        "code", "name"
-    ):
-        names.setdefault(code, name)
-    return names
-
-
-def display_bands() -> dict[int, Band]:
-    """Bands by rank for aggregates that span catalogue versions: the newest published catalogue's."""
-    newest = (
-        Band.objects.filter(catalogue__status=CatalogueStatus.PUBLISHED)
-        .order_by("-catalogue__published_at", "-catalogue_id")
-        .values_list("catalogue_id", flat=True)
-        .first()
-    )
-    return {band.rank: band for band in Band.objects.filter(catalogue_id=newest)} if newest else {}
