@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, render
 
 from riskboard.permissions import Action, grants_for
 
-from . import selectors
-from .models import Partner
+from .. import selectors
+from ..models import Partner
 
 
 def _require_some_role(user) -> None:
