@@ -1,4 +1,4 @@
-"""Reads of the assessments app that pages share: the risk matrix with its bands, the worst band."""
+"""Catalogue reads of the assessment pages (``selectors.catalogues``): the risk matrix with its bands."""
 
 import pytest
 
