@@ -1,15 +1,8 @@
 from django.db import models
 
-
-class Role(models.TextChoices):
-    ANALYST = "analyst", "Analyst"
-    MANAGER = "manager", "Manager"
-    ADMINISTRATOR = "administrator", "Administrator"
-    AUDITOR = "auditor", "Auditor"
-
-
-# Roles that see every team, whatever team their membership names.
-GLOBAL_ROLES = (Role.ADMINISTRATOR, Role.AUDITOR)
+# The choices of Membership.role are defined with access control, which owns them; they are
+# importable from here too, with the other choices of this app's fields.
+from riskboard.roles import GLOBAL_ROLES, Role  # noqa: F401
 
 
 class PartnerKind(models.TextChoices):

@@ -2,7 +2,7 @@
 
 A rating's *levels* are a mapping ``{level field: int or None}`` over ``LEVEL_FIELDS`` (None = not
 rated yet); ``levels_of`` reads them off anything with those attributes (a ``Rating``, a
-``RatingInput``). The model, the services, the pages and the comparison all use these, so
+``services.RatingInput``). The model, the services, the pages and the comparison all use these, so
 "rated" and "residual above inherent" mean the same thing everywhere.
 """
 

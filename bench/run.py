@@ -62,12 +62,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from assessments import aggregation, services  # noqa: E402
+from assessments.aggregation.catalogue_rules import catalogue_rules, confidence_widening  # noqa: E402
 from assessments.aggregation.reference import (  # noqa: E402
     scores_compute_in_python,
     scores_differences,
     scores_stored,
 )
-from assessments.aggregation.rules import catalogue_rules, confidence_widening  # noqa: E402
 from assessments.aggregation.sql import Dialect, T, session_settings  # noqa: E402
 from assessments.choices import AgreementStatus, AssessmentStatus, Role  # noqa: E402
 from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402
@@ -171,8 +171,7 @@ def peak_rss_of_full_recompute() -> float:
 
 def new_approved_assessment(agreement_id: int, rng: random.Random) -> int:
     """An approved reassessment written straight to the tables: the previous ratings, some changed."""
-    previous = Assessment.objects.filter(agreement_id=agreement_id, status=AssessmentStatus.APPROVED).order_by(
-        "-approved_at", "-id").first()
+    previous = Assessment.objects.filter(agreement_id=agreement_id).approved_latest_first().first()
     now = timezone.now()
     assessment = Assessment.objects.create(
         agreement_id=agreement_id, catalogue_id=previous.catalogue_id, status=AssessmentStatus.APPROVED,

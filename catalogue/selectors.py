@@ -3,7 +3,7 @@
 Every function runs a fixed number of queries, whatever the size of the catalogue.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 
 from .choices import CatalogueStatus, Scale
 from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
@@ -44,24 +44,9 @@ def catalogue_version_next(*, name: str) -> int:
     return (latest or 0) + 1
 
 
-def catalogue_matrix_grid(*, catalogue: RiskCatalogue) -> dict[tuple[int, int], Band]:
-    """The risk matrix as ``{(likelihood, impact): band}``, in one query."""
-    cells = MatrixCell.objects.filter(catalogue=catalogue).select_related("band")
-    return {(cell.likelihood, cell.impact): cell.band for cell in cells}
-
-
 def safeguard_names_by_code(*, catalogue_id: int) -> dict[str, str]:
     """``{code: name}`` of the catalogue's safeguards, in one query."""
     return dict(Safeguard.objects.filter(catalogue_id=catalogue_id).values_list("code", "name"))
-
-
-def category_list_with_safeguards(*, catalogue: RiskCatalogue) -> QuerySet[RiskCategory]:
-    """The categories in display order, each with ``safeguards`` prefetched by name (two queries)."""
-    return (
-        RiskCategory.objects.filter(catalogue=catalogue)
-        .order_by("display_order", "code")
-        .prefetch_related(Prefetch("safeguards", queryset=Safeguard.objects.order_by("name", "code")))
-    )
 
 
 def catalogue_gaps_list(*, catalogue: RiskCatalogue) -> list[str]:
@@ -125,7 +110,12 @@ def catalogue_spec_get(*, catalogue: RiskCatalogue) -> CatalogueSpec:
             BandSpec(code=b.code, label=b.label, rank=b.rank, colour=b.colour, description=b.description)
             for b in bands
         ),
-        matrix={(lk, im): band.code for (lk, im), band in catalogue_matrix_grid(catalogue=catalogue).items()},
+        matrix={
+            (lk, im): code
+            for lk, im, code in MatrixCell.objects.filter(catalogue=catalogue).values_list(
+                "likelihood", "impact", "band__code"
+            )
+        },
         categories=tuple(
             CategorySpec(
                 code=c.code, name=c.name, description=c.description, guidance=tuple(c.guidance),

@@ -1,7 +1,7 @@
 """What every page's navigation needs to know about the user."""
 
-from assessments.choices import Role
 from riskboard.permissions import Action, can_read_audit, grants_for, primary_role
+from riskboard.roles import Role
 
 
 def navigation(request) -> dict:

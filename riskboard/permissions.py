@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 
-from assessments.choices import Role
+from .roles import GLOBAL_ROLES, Role
 
 
 class Action(StrEnum):
@@ -29,7 +29,6 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMINISTRATOR: frozenset({Action.VIEW, Action.EDIT, Action.REVIEW, Action.ADMINISTER}),
     Role.AUDITOR: frozenset({Action.VIEW}),
 }
-GLOBAL_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
 
 
 @dataclass(frozen=True)

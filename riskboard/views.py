@@ -4,20 +4,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 
-from assessments.choices import Role
-from riskboard.permissions import primary_role
-
-# Where each role starts; every role starts on the agreements list until dashboards exist.
-HOME_BY_ROLE = {
-    Role.ANALYST: "assessments:agreement-list",
-    Role.MANAGER: "assessments:agreement-list",
-    Role.ADMINISTRATOR: "assessments:agreement-list",
-    Role.AUDITOR: "assessments:agreement-list",
-}
-
 
 def home(request):
-    return redirect(HOME_BY_ROLE.get(primary_role(request.user), "assessments:agreement-list"))
+    """Every role starts on the agreements list (until role dashboards exist); a visitor who is not
+    signed in is sent on to sign in from there."""
+    return redirect("assessments:agreement-list")
 
 
 class LoginView(auth_views.LoginView):

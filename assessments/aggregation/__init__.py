@@ -1,10 +1,14 @@
-"""Stored scores: the set-based full recompute, the incremental path, dirty flags and reads.
+"""Stored scores: the set-based full recompute, the incremental path and dirty flags.
 
-- ``full``: every aggregate rebuilt inside the database (the reference).
-- ``incremental``: exact deltas for a few changed agreements.
-- ``dirty``: marks written with the change, and the sweeper that clears them.
+- ``full``: every aggregate rebuilt inside the database (the reference); ``single_pass`` is its
+  PostgreSQL path, ``sql`` the SQL both share;
+- ``incremental``: exact deltas for a few changed agreements (``prepared``: its prepared statements);
+- ``dirty``: marks written with the change, and the sweeper that clears them;
+- ``catalogue_rules``: catalogue versions' matrix, roll-up and weights as ``scoring`` values;
 - ``reference``: the same numbers computed in Python, to test and benchmark against.
-- ``selectors`` and ``explain``: reads for pages, with freshness and explanations.
+
+Reads of stored scores for pages (their freshness, their explanations) are selectors
+(``assessments.selectors.scores`` and ``.explain``).
 """
 
 from .dirty import SweepResult, agreements_mark_dirty, scores_sweep

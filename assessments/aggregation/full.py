@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import ScoreLevel
-from .rules import catalogue_rules, confidence_widening
+from .catalogue_rules import catalogue_rules, confidence_widening
 from .single_pass import rebuild_scores_postgresql
 from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores, session_settings
 

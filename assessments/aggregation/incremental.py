@@ -41,9 +41,9 @@ from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
 from ..models import AgreementScore, Partner
 from ..models.aggregates import partner_ids_parse
+from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .prepared import execute_prepared
-from .rules import catalogue_rules, confidence_widening
-from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, lock_scores
+from .sql import AGREEMENT_COLUMNS, TALLY_COLUMNS, Dialect, T, complete_rating, lock_scores
 
 CHUNK_ROWS = 500
 _TALLY = [c.strip() for c in TALLY_COLUMNS.split(",")]
@@ -72,7 +72,7 @@ class _Stored:
 def _stored_result(values: Sequence) -> scoring.AgreementResult:
     named = dict(zip((*AgreementScore.RESULT_FIELDS, *AgreementScore.BAND_FIELDS), values, strict=True))
     counts = tuple(named.pop(name) for name in AgreementScore.BAND_FIELDS)
-    return scoring.AgreementResult(**named, band_counts=counts, worst_rank=scoring.worst_rank(counts))
+    return scoring.AgreementResult(**named, band_counts=counts, worst_rank=scoring.worst_rank_of_counts(counts))
 
 
 def _marks(values: Sequence) -> str:
@@ -244,25 +244,24 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
     rows = _fetch(
         cursor,
         f"SELECT a.id, a.status, d.generation, p.partners, w.assessment_id, w.catalogue_id, w.is_latest, "
-        f"r.id, r.category_id, r.inherent_likelihood, r.inherent_impact, r.residual_likelihood, "
-        f"r.residual_impact, r.confidence, s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
+        f"{', '.join(f'r.{column}' for column in RATING_COLUMNS)}, "
+        f"s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
         f"{_STORED} "
         f"FROM {T.agreement} a LEFT JOIN {T.dirty} d ON d.agreement_id = a.id "
         f"LEFT JOIN {T.agreement_score} s ON s.agreement_id = a.id "
         f"LEFT JOIN ({dialect.partner_lists(agreement_ids=ids)}) p ON p.agreement_id = a.id "
         f"LEFT JOIN ({wanted}) w ON w.agreement_id = a.id "
         f"LEFT JOIN {T.rating} r ON r.assessment_id = w.assessment_id "
-        "AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL "
-        "AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL "
+        f"AND {complete_rating('r')} "
         f"WHERE {dialect.among('a.id', ids)}",
         [*params, *params, AssessmentStatus.APPROVED.value, *params, *params],
     )
     marks, statuses, stored, partners = [], {}, {}, {}
     latest: dict[int, tuple[int, int]] = {}
     catalogues: dict[int, int] = {}
-    levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> columns
+    levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> RATING_COLUMNS
     for agreement_id, status, generation, partner_list, assessment_id, catalogue_id, is_latest, *rest in rows:
-        rating, score = rest[:7], rest[7:]
+        rating, score = rest[:len(RATING_COLUMNS)], rest[len(RATING_COLUMNS):]
         if agreement_id not in statuses:
             statuses[agreement_id] = status
             partners[agreement_id] = partner_ids_parse(partner_list)
@@ -278,7 +277,7 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
         if is_latest:
             latest[agreement_id] = (assessment_id, catalogue_id)
         if rating[0] is not None:
-            levels[assessment_id][rating[0]] = tuple(rating[1:])
+            levels[assessment_id][rating[0]] = tuple(rating)
     return marks, statuses, stored, partners, latest, catalogues, levels
 
 
@@ -301,11 +300,8 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
         marks, statuses, stored, partners, latest, catalogues, levels = _read(cursor, dialect, ids)
         rules = catalogue_rules(catalogue_ids=set(catalogues.values()))
         categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
-        ratings: dict[int, list[scoring.RatingInput]] = {
-            assessment_id: [
-                scoring.RatingInput(rid, *categories[category_id], il, ii, rl, ri, confidence)
-                for rid, (category_id, il, ii, rl, ri, confidence) in sorted(by_id.items())
-            ]
+        ratings: dict[int, list[scoring.RatingLevels]] = {
+            assessment_id: [rating_levels(row, categories=categories) for _, row in sorted(by_id.items())]
             for assessment_id, by_id in levels.items()
         }
 

@@ -22,8 +22,8 @@ from ..models import (
     PortfolioScore,
     Rating,
 )
-from .rules import catalogue_rules, confidence_widening
-from .selectors import COMPLETE_RATING
+from ..models.querysets import LATEST_APPROVED_FIRST
+from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
     latest: dict[int, tuple[int, int]] = {}
     for assessment_id, agreement_id, catalogue_id in (
         Assessment.objects.filter(status=AssessmentStatus.APPROVED)
-        .order_by("agreement_id", "-approved_at", "-id")
+        .order_by("agreement_id", *LATEST_APPROVED_FIRST)
         .values_list("id", "agreement_id", "catalogue_id")
         .iterator(chunk_size=chunk_size)
     ):
@@ -70,7 +70,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
 
     out = Scores(tallies={scoring.PORTFOLIO: scoring.Tally()})
 
-    def finish(assessment_id: int, ratings: list[scoring.RatingInput]) -> None:
+    def finish(assessment_id: int, ratings: list[scoring.RatingLevels]) -> None:
         agreement_id = agreement_of[assessment_id]
         catalogue_id = latest[agreement_id][1]
         matrix, rollup = rules[catalogue_id].matrix, rules[catalogue_id].rollup
@@ -82,12 +82,12 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
         for key, tally in scoring.agreement_contributions(state).items():
             out.tallies[key] = out.tallies.get(key, scoring.Tally()) + tally
 
+    categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
     current, ratings = None, []
-    for rid, assessment_id, code, weight, il, ii, rl, ri, confidence in (
-        Rating.objects.filter(COMPLETE_RATING, assessment__status=AssessmentStatus.APPROVED)
+    for assessment_id, *row in (
+        Rating.objects.complete().filter(assessment__status=AssessmentStatus.APPROVED)
         .order_by("assessment_id")
-        .values_list("id", "assessment_id", "category__code", "category__weight", "inherent_likelihood",
-                     "inherent_impact", "residual_likelihood", "residual_impact", "confidence")
+        .values_list("assessment_id", *RATING_COLUMNS)
         .iterator(chunk_size=chunk_size)
     ):
         if assessment_id not in agreement_of:
@@ -96,7 +96,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
             if ratings:
                 finish(current, ratings)
             current, ratings = assessment_id, []
-        ratings.append(scoring.RatingInput(rid, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+        ratings.append(rating_levels(row, categories=categories))
     if ratings:
         finish(current, ratings)
     return out

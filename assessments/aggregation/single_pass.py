@@ -42,7 +42,7 @@ from catalogue.models import SCALE_MAX, SCALE_MIN
 
 from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
-from .rules import CatalogueRules, catalogue_rules
+from .catalogue_rules import CatalogueRules, catalogue_rules
 from .sql import (
     AGREEMENT_COLUMNS,
     CODE_PATTERN,
@@ -52,6 +52,9 @@ from .sql import (
     Dialect,
     P,
     T,
+    complete_rating,
+    grid_array,
+    grid_rank,
     mix,
 )
 
@@ -104,11 +107,7 @@ def _latest_sql(dialect: Dialect) -> str:
     its partners (as ``AgreementScore.counted_partners``) and the first of them (the one whose
     rows at the partner level also carry the agreement into the category and portfolio levels)."""
     active = AgreementStatus.ACTIVE.value
-    latest = (
-        f"SELECT DISTINCT ON (s.agreement_id) s.id AS assessment_id, s.agreement_id, s.catalogue_id "
-        f"FROM {T.assessment} s WHERE s.status = '{AssessmentStatus.APPROVED.value}' "
-        f"ORDER BY s.agreement_id, s.approved_at DESC, s.id DESC"
-    )
+    latest = dialect.latest_approved(status=f"'{AssessmentStatus.APPROVED.value}'")
     return (
         f"CREATE UNLOGGED TABLE {LATEST} AS SELECT x.assessment_id, x.agreement_id, x.catalogue_id, "
         f"(a.status = '{active}') AS active, COALESCE(p.partners, '') AS counted_partners, p.first_partner "
@@ -134,14 +133,10 @@ def _ratings_sql(rules: Mapping[int, CatalogueRules], widening: Mapping[str, int
     the CASE of its own code, and nothing else is summed here: the aggregation stays cheap and runs
     in the parallel workers. Statement 3 derives the agreement's sums from these columns.
     """
-    size = SCALE_MAX - SCALE_MIN + 1
-    grids = " ".join(
-        f"WHEN {int(cid)} THEN '{{{','.join(r.matrix.grid())}}}'::INTEGER[]" for cid, r in sorted(rules.items())
-    )
+    grids = " ".join(f"WHEN {int(cid)} THEN {grid_array(r.matrix)}" for cid, r in sorted(rules.items()))
 
     def rank(likelihood: str, impact: str) -> str:
-        position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
-        return f"(CASE l.catalogue_id {grids} END)[{position}]"
+        return grid_rank(f"CASE l.catalogue_id {grids} END", likelihood, impact, array=True)
 
     def packed(levels: int) -> str:
         """The packed rating when its confidence widens its range by ``levels`` (as ``rating_score``)."""
@@ -188,9 +183,7 @@ def _ratings_sql(rules: Mapping[int, CatalogueRules], widening: Mapping[str, int
         CREATE UNLOGGED TABLE {RATINGS} WITH (parallel_workers = 2) AS
         SELECT r.assessment_id, COUNT(*) AS n_ratings{foreign}{per_code}
         FROM {LATEST} l JOIN {T.rating} r ON r.assessment_id = l.assessment_id
-        WHERE r.assessment_id BETWEEN %s AND %s
-          AND r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL
-          AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL
+        WHERE r.assessment_id BETWEEN %s AND %s AND {complete_rating("r")}
         GROUP BY r.assessment_id
     """
 

@@ -33,8 +33,10 @@ from ..models import (
     Rating,
     ScoreSnapshot,
 )
+from ..models.querysets import LATEST_APPROVED_FIRST
+from ..rules import LEVEL_FIELDS
+from .catalogue_rules import CatalogueRules
 from .prepared import execute_prepared
-from .rules import CatalogueRules
 
 P = scoring.FINGERPRINT_MODULUS
 # Category codes are written into SQL as literals: only codes catalogue validation allows.
@@ -64,13 +66,48 @@ class T:
 
 
 def mix(expr: str) -> str:
-    """SQL for ``scoring._mix(expr)``; ``expr`` must be a non-negative integer expression.
+    """SQL for ``scoring.numbers._mix(expr)``; ``expr`` must be a non-negative integer expression.
 
     Written ``x * ((x * M + 1) mod P) + 1`` (the same value mod P) so that ``expr`` appears twice,
     not three times: the planner repeats an expression wherever it is referenced.
     """
     x = f"(CAST({expr} AS BIGINT) %% {P})"
-    return f"({x} * (({x} * {scoring._MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
+    return f"({x} * (({x} * {scoring.MIX_MULTIPLIER} + 1) %% {P}) + 1) %% {P}"
+
+
+def complete_rating(alias: str) -> str:
+    """SQL: rating ``alias`` has every level set (``rules.is_complete``, ``Rating.objects.complete()``)."""
+    return " AND ".join(f"{alias}.{name} IS NOT NULL" for name in LEVEL_FIELDS)
+
+
+def grid_rank(grid: str, likelihood: str, impact: str, *, array: bool = False) -> str:
+    """SQL: the band rank of the levels ``likelihood`` and ``impact`` (SQL expressions) in ``grid``,
+    an SQL expression holding a catalogue's ``scoring.Matrix.grid()`` as text (read with SUBSTR)
+    or, with ``array``, as an INTEGER[] (``grid_array``, PostgreSQL). The lookup of
+    ``scoring.Matrix.band``, read from the grid rather than joined from the cell table: three joins
+    on (catalogue, likelihood, impact) per rating mislead the planner badly."""
+    size = SCALE_MAX - SCALE_MIN + 1
+    position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
+    return f"({grid})[{position}]" if array else f"CAST(SUBSTR({grid}, {position}, 1) AS INTEGER)"
+
+
+def grid_text(matrix: scoring.Matrix) -> str:
+    """SQL: ``matrix.grid()`` as a text literal, for ``grid_rank``."""
+    return f"'{matrix.grid()}'"
+
+
+def grid_array(matrix: scoring.Matrix) -> str:
+    """SQL: ``matrix.grid()`` as an INTEGER[] literal, for ``grid_rank(..., array=True)`` (PostgreSQL)."""
+    return f"'{{{','.join(matrix.grid())}}}'::INTEGER[]"
+
+
+def order_by(model, ordering: Sequence[str], *, alias: str) -> str:
+    """SQL ``ORDER BY`` terms of a Django ordering of ``model`` (``"-approved_at"`` is
+    ``<alias>.approved_at DESC``), so that SQL and the ORM order by one definition."""
+    return ", ".join(
+        f"{alias}.{model._meta.get_field(name.lstrip('-')).column} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in ordering
+    )
 
 
 def band_count_sums(rank_column: str, prefix: str | None = "band_") -> str:
@@ -108,24 +145,25 @@ class Dialect:
     def least(self, *args: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(args)})"
 
-    def latest_approved(self, rules: Mapping[int, CatalogueRules]) -> str:
-        """``(assessment_id, agreement_id, catalogue_id, grid)`` of each agreement's latest approved
-        assessment, latest by ``approved_at`` then id (as ``agreement_last_approved_assessment``);
-        ``grid`` is its catalogue's matrix as data (``scoring.Matrix.grid``)."""
-        approved = AssessmentStatus.APPROVED.value
-        grids = " ".join(f"WHEN {int(cid)} THEN '{r.matrix.grid()}'" for cid, r in sorted(rules.items()))
-        grid = f"CASE s.catalogue_id {grids} END" if grids else "CAST(NULL AS VARCHAR(64))"
+    def latest_approved(self, *, status: str, where: str = "", columns: Mapping[str, str] | None = None) -> str:
+        """``(assessment_id, agreement_id, catalogue_id, *columns)`` of each agreement's latest approved
+        assessment ``s``: the first in ``LATEST_APPROVED_FIRST`` order (as the ORM's
+        ``approved_latest_first``) among those whose status is ``status`` (SQL: the approved status
+        as a literal or a parameter) and that meet ``where``. ``columns``: more, by name."""
+        order = order_by(Assessment, LATEST_APPROVED_FIRST, alias="s")
+        more = "".join(f", {expression} AS {name}" for name, expression in (columns or {}).items())
+        where = f"{where} AND " if where else ""
         if self.postgres:
             return (
-                f"SELECT DISTINCT ON (s.agreement_id) s.id AS assessment_id, s.agreement_id, s.catalogue_id, "
-                f"{grid} AS grid FROM {T.assessment} s WHERE s.status = '{approved}' "
-                f"ORDER BY s.agreement_id, s.approved_at DESC, s.id DESC"
+                f"SELECT DISTINCT ON (s.agreement_id) s.id AS assessment_id, s.agreement_id, s.catalogue_id{more} "
+                f"FROM {T.assessment} s WHERE {where}s.status = {status} ORDER BY s.agreement_id, {order}"
             )
+        names = "".join(f", {name}" for name in columns or {})
         return (
-            f"SELECT assessment_id, agreement_id, catalogue_id, grid FROM ("
-            f"SELECT s.id AS assessment_id, s.agreement_id, s.catalogue_id, {grid} AS grid, ROW_NUMBER() OVER ("
-            f"PARTITION BY s.agreement_id ORDER BY s.approved_at DESC, s.id DESC) AS position "
-            f"FROM {T.assessment} s WHERE s.status = '{approved}') ranked WHERE position = 1"
+            f"SELECT assessment_id, agreement_id, catalogue_id{names} FROM ("
+            f"SELECT s.id AS assessment_id, s.agreement_id, s.catalogue_id{more}, ROW_NUMBER() OVER ("
+            f"PARTITION BY s.agreement_id ORDER BY {order}) AS position "
+            f"FROM {T.assessment} s WHERE {where}s.status = {status}) ranked WHERE position = 1"
         )
 
     def create_temp(self, name: str, select: str) -> str:
@@ -144,8 +182,7 @@ class Dialect:
         weight (hundredths), inherent, residual, residual_low, residual_high (scores 1..25),
         rank, rank_low, rank_high, h1 (rating hash), h2 (weighted rating hash).
 
-        Band ranks are read from the matrix grid with SUBSTR rather than joined from the cell
-        table: three joins on (catalogue, likelihood, impact) mislead the planner badly.
+        Band ranks are read from the matrix grid (``grid_rank``).
         """
         cases = " ".join(f"WHEN '{conf}' THEN {int(levels)}" for conf, levels in sorted(widening.items()))
         w = f"(CASE r.confidence {cases} ELSE 0 END)" if cases else "0"
@@ -153,11 +190,9 @@ class Dialect:
         lo_i = self.greatest(f"r.residual_impact - {w}", str(SCALE_MIN))
         hi_l = self.least(f"r.residual_likelihood + {w}", str(SCALE_MAX))
         hi_i = self.least(f"r.residual_impact + {w}", str(SCALE_MAX))
-        size = SCALE_MAX - SCALE_MIN + 1
 
         def rank(likelihood: str, impact: str) -> str:
-            position = f"(({likelihood}) - {SCALE_MIN}) * {size} + ({impact}) - {SCALE_MIN} + 1"
-            return f"CAST(SUBSTR(l.grid, {position}, 1) AS INTEGER)"
+            return grid_rank("l.grid", likelihood, impact)
 
         active = AgreementStatus.ACTIVE.value
         inner = f"""
@@ -176,13 +211,19 @@ class Dialect:
             JOIN {T.agreement} a ON a.id = l.agreement_id
             JOIN {T.rating} r ON r.assessment_id = l.assessment_id
             JOIN ({self._categories(rules)}) c ON c.id = r.category_id
-            WHERE r.inherent_likelihood IS NOT NULL AND r.inherent_impact IS NOT NULL
-              AND r.residual_likelihood IS NOT NULL AND r.residual_impact IS NOT NULL
+            WHERE {complete_rating("r")}
         """
         return f"""
-            WITH latest AS ({self.latest_approved(rules)})
+            WITH latest AS ({self.latest_approved(status=f"'{AssessmentStatus.APPROVED.value}'",
+                                                  columns={"grid": self._grids(rules)})})
             SELECT x.*, CAST({mix("x.h1 + x.weight")} AS INTEGER) AS h2 FROM ({inner}) x
         """
+
+    @staticmethod
+    def _grids(rules: Mapping[int, CatalogueRules]) -> str:
+        """SQL: the matrix grid (``scoring.Matrix.grid``) of assessment ``s``'s catalogue."""
+        grids = " ".join(f"WHEN {int(cid)} THEN {grid_text(r.matrix)}" for cid, r in sorted(rules.items()))
+        return f"CASE s.catalogue_id {grids} END" if grids else "CAST(NULL AS VARCHAR(64))"
 
     @staticmethod
     def _categories(rules: Mapping[int, CatalogueRules]) -> str:
@@ -282,18 +323,7 @@ class Dialect:
     def latest_of(self, agreement_ids: Sequence[int]) -> str:
         """``(assessment_id, agreement_id, catalogue_id)`` of the latest approved assessment of each of
         ``agreement_ids``, as ``latest_approved``. Parameters: ``ids_params``, then the approved status."""
-        among = self.among("agreement_id", agreement_ids)
-        if self.postgres:
-            return (
-                f"SELECT DISTINCT ON (agreement_id) id AS assessment_id, agreement_id, catalogue_id "
-                f"FROM {T.assessment} WHERE {among} AND status = %s "
-                f"ORDER BY agreement_id, approved_at DESC, id DESC"
-            )
-        return (
-            f"SELECT assessment_id, agreement_id, catalogue_id FROM (SELECT id AS assessment_id, agreement_id, "
-            f"catalogue_id, ROW_NUMBER() OVER (PARTITION BY agreement_id ORDER BY approved_at DESC, id DESC) AS "
-            f"position FROM {T.assessment} WHERE {among} AND status = %s) ranked WHERE position = 1"
-        )
+        return self.latest_approved(status="%s", where=self.among("s.agreement_id", agreement_ids))
 
     def agreement_results(self, sums: str, rules: Mapping[int, CatalogueRules], extra: str = "") -> str:
         """Agreement scores from per-agreement sums ``g`` (``sums``: a parenthesised query with the

@@ -138,14 +138,13 @@ def _assessments_ensure(
         if (plan.reference, item.as_of) not in assessment_ids
         and not (item.status in OPEN_STATUSES and plan.reference in with_open)  # the DB allows one open
     ]
-    cells = catalogue_matrix(catalogue_id=catalogue.pk)
+    matrix = catalogue_matrix(catalogue_id=catalogue.pk)
 
     def review_date(plan: AgreementPlan, item: AssessmentPlan) -> dt.date | None:
         """As the approval service sets it: from the worst residual band, capped by the agreement's end."""
         if item.status != AssessmentStatus.APPROVED:
             return None
-        bands = [cells[r.levels[2:]] for r in item.ratings if None not in r.levels[2:]]
-        worst = max(bands, key=lambda band: band.rank, default=None)
+        worst = matrix.worst_band(r.levels[2:] for r in item.ratings)
         return next_review_date(
             approved_on=timezone.localdate(item.approved_at), worst_band_code=worst.code if worst else "",
             months_by_band=settings.RISKBOARD_REVIEW_MONTHS, agreement_end=plan.end_date,

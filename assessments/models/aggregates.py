@@ -6,8 +6,6 @@ All scores are stored in hundredths of a point ("centi-scores", 100..2500) and a
 means rounded half up to two places.
 """
 
-from decimal import Decimal
-
 from django.db import models
 from django.urls import reverse
 
@@ -44,11 +42,12 @@ class BandCounts(models.Model):
 
     @property
     def worst_band_rank(self) -> int | None:
-        return scoring.worst_rank(self.band_counts)
+        return scoring.worst_rank_of_counts(self.band_counts)
 
 
-class ScoreTally(BandCounts):
-    """The exact sums behind a partner, category or portfolio score (``scoring.Tally``)."""
+class ScoreTally(scoring.MeanScores, BandCounts):
+    """The exact sums behind a partner, category or portfolio score (``scoring.Tally``), and its
+    means (``score``...)."""
 
     n = models.IntegerField(help_text="Agreements (partner, portfolio) or ratings (category) counted.")
     score_sum_c = models.BigIntegerField(help_text="Sum of residual centi-scores.")
@@ -75,30 +74,13 @@ class ScoreTally(BandCounts):
             fingerprint=self.fingerprint,
         )
 
-    @property
-    def score(self) -> Decimal | None:
-        """Mean residual score, 1.00..25.00."""
-        return scoring.mean_score(self.score_sum_c, self.n)
-
-    @property
-    def score_low(self) -> Decimal | None:
-        return scoring.mean_score(self.score_low_sum_c, self.n)
-
-    @property
-    def score_high(self) -> Decimal | None:
-        return scoring.mean_score(self.score_high_sum_c, self.n)
-
-    @property
-    def inherent_score(self) -> Decimal | None:
-        return scoring.mean_score(self.inherent_sum_c, self.n)
-
 
 def partner_ids_parse(text: str | None) -> tuple[int, ...]:
     """``AgreementScore.counted_partners`` as sorted ids ("3,12" -> (3, 12))."""
     return tuple(sorted(int(part) for part in (text or "").split(",") if part))
 
 
-class AgreementScore(BandCounts):
+class AgreementScore(scoring.CentiScores, BandCounts):
     """An agreement's score from its latest approved assessment (any agreement status).
 
     ``band_*`` count its categories per residual band. ``is_active`` records whether the agreement
@@ -150,22 +132,6 @@ class AgreementScore(BandCounts):
     @property
     def counted_partner_ids(self) -> tuple[int, ...]:
         return partner_ids_parse(self.counted_partners)
-
-    @property
-    def score(self) -> Decimal:
-        return scoring.centi_to_decimal(self.score_c)
-
-    @property
-    def score_low(self) -> Decimal:
-        return scoring.centi_to_decimal(self.score_low_c)
-
-    @property
-    def score_high(self) -> Decimal:
-        return scoring.centi_to_decimal(self.score_high_c)
-
-    @property
-    def inherent_score(self) -> Decimal:
-        return scoring.centi_to_decimal(self.inherent_score_c)
 
     @property
     def result(self) -> scoring.AgreementResult:

@@ -9,15 +9,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from ..choices import (
-    GLOBAL_ROLES,
-    AgreementKind,
-    AgreementStatus,
-    Classification,
-    PartnerKind,
-    Region,
-    Role,
-)
+from riskboard.roles import GLOBAL_ROLES, Role
+
+from ..choices import AgreementKind, AgreementStatus, Classification, PartnerKind, Region
 from .querysets import AgreementQuerySet
 
 

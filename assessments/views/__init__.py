@@ -1,4 +1,5 @@
-"""Assessment pages, split by concept: agreements, editing, review."""
+"""Assessment pages, split by concept: agreements, editing, review; and the score pages (``scores``,
+routed by ``assessments.urls_scores``)."""
 
 from .agreements import AgreementDetailView, AgreementListView
 from .editing import AssessmentEditView, AssessmentStartView

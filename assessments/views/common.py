@@ -38,12 +38,6 @@ def level_text(levels: Mapping[str, Mapping[int, ScaleLevel]], name: str, value:
     return f"{value} · {level.label}" if level else str(value)
 
 
-def band_of(matrix: Mapping[tuple[int, int], Band], likelihood: int | None, impact: int | None) -> Band | None:
-    if likelihood is None or impact is None:
-        return None
-    return matrix.get((likelihood, impact))
-
-
 @dataclass
 class RatingView:
     """One category's rating made readable: display text per field and the two bands."""
@@ -75,7 +69,7 @@ def rating_views(
     categories: Iterable[RiskCategory],
     ratings: Iterable[Rating],
     levels: Mapping[str, Mapping[int, ScaleLevel]],
-    matrix: Mapping[tuple[int, int], Band],
+    matrix: selectors.BandMatrix,
 ) -> list[RatingView]:
     """One ``RatingView`` per category, in the categories' order; safeguards compared by code."""
     by_category = {r.category_id: r for r in ratings}
@@ -108,8 +102,8 @@ def rating_views(
                 state=state,
                 display=display,
                 safeguard_names=[s.name for s in safeguards],
-                inherent_band=band_of(matrix, values["inherent_likelihood"], values["inherent_impact"]),
-                residual_band=band_of(matrix, values["residual_likelihood"], values["residual_impact"]),
+                inherent_band=matrix.band(values["inherent_likelihood"], values["inherent_impact"]),
+                residual_band=matrix.band(values["residual_likelihood"], values["residual_impact"]),
             )
         )
     return views
@@ -155,19 +149,19 @@ def _band_code(band: Band | None) -> str:
 
 
 def matrix_rows(
-    *, levels: Mapping[str, Mapping[int, ScaleLevel]], matrix: Mapping[tuple[int, int], Band]
+    *, levels: Mapping[str, Mapping[int, ScaleLevel]], matrix: selectors.BandMatrix
 ) -> list[tuple[ScaleLevel, list[Band | None]]]:
     """The risk matrix as table rows, most likely first: ``(likelihood level, [band per impact])``."""
     impacts = sorted(levels.get(Scale.IMPACT, {}))
     return [
-        (level, [matrix.get((value, impact)) for impact in impacts])
+        (level, [matrix.band(value, impact) for impact in impacts])
         for value, level in sorted(levels.get(Scale.LIKELIHOOD, {}).items(), reverse=True)
     ]
 
 
-def matrix_json(matrix: Mapping[tuple[int, int], Band]) -> dict[str, dict[str, str]]:
+def matrix_json(matrix: selectors.BandMatrix) -> dict[str, dict[str, str]]:
     """The matrix for the live band on the form: ``{"L-I": {code, label, colour}}``."""
     return {
         f"{likelihood}-{impact}": {"code": band.code, "label": band.label, "colour": band.colour}
-        for (likelihood, impact), band in matrix.items()
+        for (likelihood, impact), band in matrix.cells.items()
     }

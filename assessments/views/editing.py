@@ -30,7 +30,6 @@ from ..rules import LEVEL_FIELDS
 from .common import (
     agreement_in_scope,
     assessment_in_scope,
-    band_of,
     level_text,
     matrix_json,
     matrix_rows,
@@ -363,8 +362,8 @@ class AssessmentEditView(View):
     def render_sections(self, sections, *, version, snapshot, missing=None, saved=False, conflict=False, status=200):
         for section in sections:
             levels = section.levels
-            section.inherent_band = band_of(self.matrix, levels["inherent_likelihood"], levels["inherent_impact"])
-            section.residual_band = band_of(self.matrix, levels["residual_likelihood"], levels["residual_impact"])
+            section.inherent_band = self.matrix.band(levels["inherent_likelihood"], levels["inherent_impact"])
+            section.residual_band = self.matrix.band(levels["residual_likelihood"], levels["residual_impact"])
         # Missing levels are listed on their own, grouped by category, rather than one by one here.
         error_summary = [
             (form.anchor(name) if name in form.fields else f"category-{form.category.code}",

@@ -26,7 +26,7 @@ from ..forms import FIELD_LABELS, ApproveForm, ReturnForm
 from ..models import Assessment
 from ..reviewed import PARAM, TEXT_FIELDS, Reviewed, ReviewedInvalid, compact_state, reviewed_dumps, reviewed_loads
 from ..rules import LEVEL_FIELDS
-from .common import RatingView, assessment_in_scope, assessment_rating_views, band_of, compare_with_previous, level_text
+from .common import RatingView, assessment_in_scope, assessment_rating_views, compare_with_previous, level_text
 
 
 def _detail_url(assessment: Assessment) -> str:
@@ -71,7 +71,7 @@ class AssessmentDetailView(TemplateView):
             previous=previous,
             changed_count=changed,
             rated=sum(view.complete for view in ratings),
-            worst=max((v.residual_band for v in ratings if v.residual_band), key=lambda b: b.rank, default=None),
+            worst=selectors.worst_band(v.residual_band for v in ratings),
             transitions=transitions,
             authors=authors,
             can_edit=can(user, Action.EDIT, team_id) and assessment.status in EDITABLE_STATUSES,
@@ -132,7 +132,8 @@ def _then_text(name: str, value, *, levels, safeguard_names: dict[str, str]) -> 
 
 
 def reviewed_changes(
-    *, reviewed: Reviewed, current: list[RatingView], levels, matrix, safeguard_names: dict[str, str]
+    *, reviewed: Reviewed, current: list[RatingView], levels, matrix: selectors.BandMatrix,
+    safeguard_names: dict[str, str],
 ) -> list[CategoryChange]:
     """What changed in each category between what the manager read and ``current``, field by field,
     with the two bands first (a reviewer reads them first). Unchanged categories are left out."""
@@ -142,7 +143,7 @@ def reviewed_changes(
         change = CategoryChange(view.category)
         then_levels = {name: (then or {}).get(name) for name in LEVEL_FIELDS}
         for stage in ("inherent", "residual"):
-            before = band_of(matrix, then_levels[f"{stage}_likelihood"], then_levels[f"{stage}_impact"])
+            before = matrix.band(then_levels[f"{stage}_likelihood"], then_levels[f"{stage}_impact"])
             now: Band | None = getattr(view, f"{stage}_band")
             if (before and before.code) != (now and now.code):
                 change.rows.append((f"{stage.capitalize()} band", before, now, True))

@@ -3,6 +3,7 @@
 import ast
 import random
 import re
+import sys
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -15,7 +16,7 @@ from assessments import scoring
 from assessments.scoring import (
     AgreementState,
     Matrix,
-    RatingInput,
+    RatingLevels,
     Rollup,
     Tally,
     agreement_contributions,
@@ -38,17 +39,26 @@ TWO_HIGH_MAKE_CRITICAL = Rollup.from_params(
 
 
 def rating(rid=1, category="A", weight=100, il=3, ii=3, rl=2, ri=2, confidence="medium"):
-    return RatingInput(rid, category, weight, il, ii, rl, ri, confidence)
+    return RatingLevels(rid, category, weight, il, ii, rl, ri, confidence)
 
 
 # --- Hand-computed cases ------------------------------------------------------------------------
 
 
-def test_the_module_imports_nothing_from_django():
-    tree = ast.parse(Path(scoring.__file__).read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not any(name.startswith("django") or name.startswith("catalogue") for name in imported)
+def test_the_package_imports_nothing_from_django():
+    """Every module of the package imports only the standard library and its sibling modules."""
+    modules = sorted(Path(scoring.__file__).parent.glob("*.py"))
+    assert len(modules) > 1
+    for module in modules:
+        tree = ast.parse(module.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {
+            ("." * node.level) + (node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
+        outside = {
+            name for name in imported if not name.startswith(".") and name.split(".")[0] not in sys.stdlib_module_names
+        }
+        assert not outside, f"{module.name} imports {outside}"
 
 
 def test_rollup_method_names_match_the_catalogue_choices():
@@ -84,6 +94,16 @@ def test_means_round_half_up_to_two_places():
     assert agreement_score(ratings, matrix=STANDARD, rollup=WEIGHTED).score == Decimal("1.67")  # 5 / 3
     assert scoring.centi_round(1, 8) == 13  # 12.5 hundredths -> 13
     assert scoring.mean_score(1001, 2) == Decimal("5.01")  # 500.5 -> 501
+
+
+def test_results_and_tallies_show_their_four_scores_with_two_places():
+    tally = Tally(n=3, score_sum_c=500, score_low_sum_c=300, score_high_sum_c=700, inherent_sum_c=1000)
+    assert (tally.score, tally.score_low, tally.score_high, tally.inherent_score) == (
+        Decimal("1.67"), Decimal("1.00"), Decimal("2.33"), Decimal("3.33"))
+    assert (Tally().score, Tally().inherent_score) == (None, None)  # nothing counted
+    result = agreement_score([rating(il=4, ii=5, rl=2, ri=3, confidence="low")], matrix=STANDARD, rollup=WEIGHTED)
+    assert (result.score, result.score_low, result.score_high, result.inherent_score) == (
+        Decimal("6.00"), Decimal("2.00"), Decimal("12.00"), Decimal("20.00"))
 
 
 def test_worst_case_and_count_rule():
@@ -211,7 +231,7 @@ def rollups(draw):
 def rating_lists(draw, min_size=1):
     n = draw(st.integers(min_size, 8))
     return [
-        RatingInput(i + 1, f"C{i}", draw(st.integers(1, 1000)), draw(levels), draw(levels), draw(levels),
+        RatingLevels(i + 1, f"C{i}", draw(st.integers(1, 1000)), draw(levels), draw(levels), draw(levels),
                     draw(levels), draw(confidences))
         for i in range(n)
     ]
@@ -230,7 +250,7 @@ def test_raising_any_rating_never_lowers_a_score(matrix, rollup, ratings, data):
                                        "residual_impact"]))
     raised = list(ratings)
     old = raised[index]
-    raised[index] = RatingInput(**{**vars(old), field: min(5, getattr(old, field) + data.draw(st.integers(1, 4)))})
+    raised[index] = RatingLevels(**{**vars(old), field: min(5, getattr(old, field) + data.draw(st.integers(1, 4)))})
 
     before = agreement_score(ratings, matrix=matrix, rollup=rollup)
     after = agreement_score(raised, matrix=matrix, rollup=rollup)
@@ -266,7 +286,7 @@ def test_weights_are_normalised(ratings, factor):
     normalised = scoring.normalised_weights(weights)
     assert sum(normalised) == 1 and all(0 < w <= 1 for w in normalised)
     # Only relative weights matter: scaling them all changes no score.
-    scaled = [RatingInput(**{**vars(r), "weight": r.weight * factor}) for r in ratings]
+    scaled = [RatingLevels(**{**vars(r), "weight": r.weight * factor}) for r in ratings]
     assert _fields(agreement_score(ratings, matrix=STANDARD, rollup=WEIGHTED)) == _fields(
         agreement_score(scaled, matrix=STANDARD, rollup=WEIGHTED)
     )
@@ -291,7 +311,7 @@ def portfolios(draw):
     states = []
     for agreement_id in range(1, draw(st.integers(1, 6)) + 1):
         ratings = draw(rating_lists())
-        scores = tuple(rating_score(RatingInput(**{**vars(r), "rating_id": agreement_id * 100 + r.rating_id}),
+        scores = tuple(rating_score(RatingLevels(**{**vars(r), "rating_id": agreement_id * 100 + r.rating_id}),
                                     matrix=STANDARD) for r in ratings)
         result = scoring.agreement_result(scores, matrix=STANDARD, rollup=WEIGHTED)
         partners = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True)))

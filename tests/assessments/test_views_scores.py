@@ -1,18 +1,12 @@
 """The "explain a score" pages: who may see them, what they show, and how fresh it is."""
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from assessments import aggregation
 from assessments.models import DirtyAgreement
-from riskboard.urls import urlpatterns as project_urlpatterns
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
-
-# The project's URLs plus these pages, until riskboard.urls includes them itself.
-urlpatterns = list(project_urlpatterns)
-if not any(getattr(p, "namespace", None) == "scores" for p in project_urlpatterns):
-    urlpatterns.append(path("scores/", include("assessments.urls_scores")))
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

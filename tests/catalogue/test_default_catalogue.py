@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from catalogue.choices import CatalogueStatus, Scale
 from catalogue.models import RiskCatalogue
-from catalogue.selectors import catalogue_matrix_grid, category_list_with_safeguards
+from catalogue.selectors import catalogue_spec_get
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
 from catalogue.services import SYSTEM, catalogue_default_ensure, category_update
 from tests.factories import DraftCatalogueFactory, standard_band_code
@@ -45,7 +45,7 @@ def test_default_catalogue_is_published_version_1(default):
 
 
 def test_default_catalogue_holds_exactly_the_ten_seed_categories_in_order(default):
-    categories = list(category_list_with_safeguards(catalogue=default))
+    categories = catalogue_spec_get(catalogue=default).categories
 
     assert [(c.code, c.name) for c in categories] == SEED_CATEGORIES
     assert [c.display_order for c in categories] == list(range(1, 11))
@@ -89,9 +89,7 @@ def test_scales_use_the_agreed_labels(default):
 
 
 def test_matrix_is_complete_and_follows_the_standard_rule(default):
-    grid = catalogue_matrix_grid(catalogue=default)
-
-    assert {pair: band.code for pair, band in grid.items()} == {
+    assert catalogue_spec_get(catalogue=default).matrix == {
         (lk, im): standard_band_code(lk, im) for lk in range(1, 6) for im in range(1, 6)
     }
 

@@ -6,13 +6,11 @@ from catalogue.choices import CatalogueStatus
 from catalogue.selectors import (
     catalogue_gaps_list,
     catalogue_get_current_published,
-    catalogue_matrix_grid,
     catalogue_name_default,
     catalogue_version_next,
-    category_list_with_safeguards,
 )
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
-from tests.factories import CatalogueFactory, DraftCatalogueFactory, standard_band_code
+from tests.factories import CatalogueFactory, DraftCatalogueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,26 +47,6 @@ def test_next_version_follows_the_highest_existing_version():
 
     assert catalogue_version_next(name="Gaps") == 6
     assert catalogue_version_next(name="New") == 1
-
-
-def test_matrix_grid_in_one_query(django_assert_num_queries):
-    catalogue = CatalogueFactory()
-
-    with django_assert_num_queries(1):
-        grid = catalogue_matrix_grid(catalogue=catalogue)
-        codes = {pair: band.code for pair, band in grid.items()}
-
-    assert codes == {(lk, im): standard_band_code(lk, im) for lk in range(1, 6) for im in range(1, 6)}
-
-
-def test_category_list_with_safeguards_in_two_queries(django_assert_num_queries):
-    catalogue = CatalogueFactory(contents__categories=8)
-
-    with django_assert_num_queries(2):
-        categories = category_list_with_safeguards(catalogue=catalogue)
-        rows = [(c.code, [s.code for s in c.safeguards.all()]) for c in categories]
-
-    assert rows == [(f"CAT_{i}", [f"SG_{i}"]) for i in range(1, 9)]
 
 
 def test_a_complete_catalogue_has_no_gaps():

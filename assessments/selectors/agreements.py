@@ -1,22 +1,19 @@
-"""Reads that pages, endpoints and services need, built so that no page runs a query per row."""
+"""Reads of agreements for the list and agreement pages: what each shows, and what the user may see."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.conf import settings
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 
-from catalogue.models import Band, MatrixCell, RiskCategory, ScaleLevel
+from catalogue.models import Band
 from riskboard.permissions import Action, team_filter
 
-from .aggregation.selectors import Freshness
-from .choices import OPEN_STATUSES, AssessmentStatus
-from .models import Agreement, AgreementScore, Assessment, DirtyAgreement, Partner, Rating, Team
-from .scheduling import next_review_date
+from ..choices import OPEN_STATUSES, AssessmentStatus
+from ..models import Agreement, AgreementScore, Assessment, DirtyAgreement, Partner, Team
+from .scores import Freshness
 
 
 class CurrentAssessments(NamedTuple):
@@ -50,82 +47,8 @@ def agreement_last_approved_assessment(*, agreement: Agreement) -> Assessment | 
     return agreement_current_assessments(agreement=agreement).approved
 
 
-def assessment_ratings(*, assessment: Assessment) -> QuerySet[Rating]:
-    """The assessment's ratings with their category and chosen safeguards, in display order."""
-    return (
-        Rating.objects.filter(assessment=assessment)
-        .select_related("category")
-        .prefetch_related("safeguards")
-        .order_by("category__display_order", "category__code")
-    )
-
-
-def assessment_categories(*, assessment: Assessment) -> QuerySet[RiskCategory]:
-    """The categories the assessment must rate, with their safeguards, in display order."""
-    return RiskCategory.objects.filter(catalogue_id=assessment.catalogue_id).prefetch_related(
-        Prefetch("safeguards")
-    )
-
-
-def assessment_missing_categories(*, assessment: Assessment) -> list[RiskCategory]:
-    """Categories of the assessment's catalogue that are not yet fully rated, in display order."""
-    complete = {r.category_id for r in Rating.objects.filter(assessment=assessment) if r.is_complete}
-    return [c for c in RiskCategory.objects.filter(catalogue_id=assessment.catalogue_id) if c.id not in complete]
-
-
-def assessment_review_schedule(*, assessment: Assessment, approved_on: dt.date) -> tuple[Band | None, dt.date]:
-    """The assessment's worst residual band, and when it is next due for review if approved on
-    ``approved_on`` (three queries).
-
-    The date follows the worst band and settings.RISKBOARD_REVIEW_MONTHS, capped by the agreement's
-    end date minus its notice period. The approval service sets it; the approval page previews it.
-    """
-    worst = assessment_worst_residual_band(assessment=assessment)
-    agreement = assessment.agreement
-    due = next_review_date(
-        approved_on=approved_on,
-        worst_band_code=worst.code if worst else "",
-        months_by_band=settings.RISKBOARD_REVIEW_MONTHS,
-        agreement_end=agreement.end_date,
-        notice_period_days=agreement.notice_period_days,
-    )
-    return worst, due
-
-
-def assessment_next_review_date(*, assessment: Assessment, approved_on: dt.date) -> dt.date:
-    """When the assessment, approved on ``approved_on``, is next due for review (three queries)."""
-    return assessment_review_schedule(assessment=assessment, approved_on=approved_on)[1]
-
-
-def catalogue_matrix(*, catalogue_id: int) -> dict[tuple[int, int], Band]:
-    """The catalogue's risk matrix as a grid: ``{(likelihood, impact): band}`` (one query)."""
-    return {
-        (cell.likelihood, cell.impact): cell.band
-        for cell in MatrixCell.objects.filter(catalogue_id=catalogue_id).select_related("band")
-    }
-
-
-def assessment_worst_residual_band(*, assessment: Assessment) -> Band | None:
-    """The most severe band among the assessment's complete residual ratings (two queries)."""
-    cells = catalogue_matrix(catalogue_id=assessment.catalogue_id)
-    worst: Band | None = None
-    pairs = Rating.objects.filter(
-        assessment=assessment, residual_likelihood__isnull=False, residual_impact__isnull=False
-    ).values_list("residual_likelihood", "residual_impact")
-    for pair in pairs:
-        band = cells.get(pair)
-        if band is not None and (worst is None or band.rank > worst.rank):
-            worst = band
-    return worst
-
-
-# --- Pages -------------------------------------------------------------------------------------
-
-
 def _latest_approved(agreement_ref) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(agreement_id=agreement_ref, status=AssessmentStatus.APPROVED).order_by(
-        "-approved_at", "-id"
-    )
+    return Assessment.objects.filter(agreement_id=agreement_ref).approved_latest_first()
 
 
 def agreement_list(*, user) -> QuerySet[Agreement]:
@@ -233,16 +156,6 @@ def agreements_stored_scores(*, agreements: Iterable[Agreement]) -> Freshness | 
     return Freshness(min(times, default=None), any(s.freshness.pending for s in shown))
 
 
-def band_codes() -> list[tuple[str, str]]:
-    """``(code, label)`` of the bands of published catalogues, least severe first, without repeats."""
-    seen: dict[str, str] = {}
-    for code, label in Band.objects.filter(catalogue__status="published").order_by("rank", "code").values_list(
-        "code", "label"
-    ):
-        seen.setdefault(code, label)
-    return list(seen.items())
-
-
 def partners_visible_to(*, user) -> QuerySet[Partner]:
     """Partners of the agreements ``user`` may see (partner names are not shown to other teams)."""
     visible = Agreement.objects.restrict(user, Action.VIEW).values("pk")
@@ -265,22 +178,3 @@ def agreement_history(*, agreement: Agreement) -> QuerySet[Assessment]:
         .prefetch_related("authors")
         .order_by("-as_of", "-id")
     )
-
-
-def assessment_for_page(*, user, action: Action = Action.VIEW) -> QuerySet[Assessment]:
-    """Assessments ``user`` may take ``action`` on, with what every assessment page shows."""
-    return Assessment.objects.restrict(user, action).select_related(
-        "agreement__owner_team", "catalogue", "reviewer", "previous"
-    )
-
-
-def catalogue_levels(*, catalogue_id: int) -> dict[str, dict[int, ScaleLevel]]:
-    """``{scale: {value: level}}`` for the catalogue's likelihood and impact scales (one query)."""
-    levels: dict[str, dict[int, ScaleLevel]] = {}
-    for level in ScaleLevel.objects.filter(catalogue_id=catalogue_id).order_by("scale", "value"):
-        levels.setdefault(level.scale, {})[level.value] = level
-    return levels
-
-
-def assessment_transitions(*, assessment: Assessment):
-    return assessment.transitions.select_related("actor").order_by("created_at", "id")

@@ -1,4 +1,5 @@
-"""The scoring rules of catalogue versions, read from the database into ``scoring`` values."""
+"""The scoring rules of catalogue versions (matrix, roll-up, category weights), read from the database
+into ``scoring`` values. (``assessments.rules`` holds the rules of one rating's levels.)"""
 
 # SQL here is assembled from model table names and constants only; values are always parameters.
 # ruff: noqa: S608
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db import connection
 from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell, RiskCatalogue, RiskCategory
 
 from .. import scoring
+from ..rules import LEVEL_FIELDS
 from .prepared import execute_prepared
 
 
@@ -38,6 +40,21 @@ class CatalogueRules:
     rollup: scoring.Rollup
     bands: Mapping[int, BandInfo]  # by rank
     categories: Mapping[int, tuple[str, int]]  # category id -> (code, weight in hundredths)
+
+
+# A rating's columns that scoring reads, in the order ``rating_levels`` takes them.
+RATING_COLUMNS = ("id", "category_id", *LEVEL_FIELDS, "confidence")
+
+
+def rating_levels(row: Sequence, *, categories: Mapping[int, tuple[str, int]]) -> scoring.RatingLevels:
+    """A complete rating as scoring reads it, from its values of ``RATING_COLUMNS``; its category's
+    code and weight (hundredths) from ``categories`` (``CatalogueRules.categories``, or several
+    catalogues' merged). The one way the recomputes, the reference and the explanations build it."""
+    rating_id, category_id, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact, confidence \
+        = row
+    code, weight = categories[category_id]
+    return scoring.RatingLevels(rating_id, code, weight, inherent_likelihood, inherent_impact, residual_likelihood,
+                                residual_impact, confidence)
 
 
 def confidence_widening() -> Mapping[str, int]:

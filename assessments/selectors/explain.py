@@ -15,17 +15,14 @@ from django.db.models import F, QuerySet
 from catalogue.models import Band, RiskCategory
 
 from .. import scoring
-from ..choices import AssessmentStatus
+from ..aggregation.catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from ..models import AgreementScore, Assessment, Partner, Rating
-from .rules import catalogue_rules, confidence_widening
-from .selectors import (
-    COMPLETE_RATING,
+from .catalogues import category_names, display_bands
+from .scores import (
     Freshness,
     agreement_score_read,
     agreements_visible,
-    category_names,
     category_scores,
-    display_bands,
     partner_category_scores,
     partner_scores,
     portfolio_score_read,
@@ -44,10 +41,6 @@ def _distribution(counts: tuple[int, ...], bands: dict[int, Band]) -> list[BandC
     return [BandCount(rank, bands.get(rank), counts[rank - 1]) for rank in ranks]
 
 
-def _hundredths(value: int) -> Decimal:
-    return (Decimal(value) / 100).quantize(Decimal("0.01"))
-
-
 @dataclass(frozen=True)
 class RatingLine:
     rating: Rating
@@ -59,7 +52,7 @@ class RatingLine:
 
     @property
     def weighted(self) -> Decimal:
-        return _hundredths(self.score.weight * self.score.residual)
+        return scoring.centi_to_decimal(self.score.weight * self.score.residual)
 
 
 @dataclass
@@ -76,11 +69,11 @@ class AgreementExplanation:
 
     @property
     def weight_total(self) -> Decimal:
-        return _hundredths(self.result.weight_total) if self.result else Decimal(0)
+        return scoring.centi_to_decimal(self.result.weight_total) if self.result else Decimal(0)
 
     @property
     def weighted_sum(self) -> Decimal:
-        return _hundredths(self.result.residual_wsum) if self.result else Decimal(0)
+        return scoring.centi_to_decimal(self.result.residual_wsum) if self.result else Decimal(0)
 
     @property
     def matches_stored(self) -> bool:
@@ -116,8 +109,7 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
         assessment = score.assessment
     else:
         assessment = (
-            Assessment.objects.filter(agreement=agreement, status=AssessmentStatus.APPROVED)
-            .select_related("catalogue").order_by("-approved_at", "-id").first()
+            Assessment.objects.filter(agreement=agreement).approved_latest_first().select_related("catalogue").first()
         )
     out = AgreementExplanation(score=score, freshness=freshness, assessment=assessment)
     if assessment is None:
@@ -134,14 +126,8 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
     for rating in ratings:
         if not rating.is_complete:
             continue
-        score_value = scoring.rating_score(
-            scoring.RatingInput(
-                rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
-                rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood,
-                rating.residual_impact, rating.confidence,
-            ),
-            matrix=rules.matrix, widening=widening,
-        )
+        levels = rating_levels([getattr(rating, column) for column in RATING_COLUMNS], categories=rules.categories)
+        score_value = scoring.rating_score(levels, matrix=rules.matrix, widening=widening)
         scores.append(score_value)
         out.lines.append(RatingLine(rating, rating.category.weight, score_value, rules.bands.get(score_value.rank),
                                     rules.bands.get(score_value.rank_low), rules.bands.get(score_value.rank_high)))
@@ -168,7 +154,7 @@ class TallyExplanation:
 
     @property
     def score_sum(self) -> Decimal:
-        return _hundredths(self.tally.score_sum_c)
+        return scoring.centi_to_decimal(self.tally.score_sum_c)
 
 
 def _freshness(row) -> Freshness:
@@ -209,7 +195,7 @@ def category_explain(*, code: str, user, limit: int = 25) -> TallyExplanation:
     tally = row.tally if row else scoring.Tally()
     visible = _visible_active_scores(user)
     ratings = (
-        Rating.objects.filter(COMPLETE_RATING, category__code=code, assessment_id__in=visible.values("assessment_id"))
+        Rating.objects.complete().filter(category__code=code, assessment_id__in=visible.values("assessment_id"))
         .select_related("assessment__agreement", "category")
     )
     visible_count = ratings.count()

@@ -14,9 +14,8 @@ from django.shortcuts import get_object_or_404, render
 
 from riskboard.permissions import Action, grants_for
 
-from .aggregation import explain
-from .aggregation.selectors import agreements_visible
-from .models import Partner
+from .. import selectors
+from ..models import Partner
 
 
 def _require_some_role(user) -> None:
@@ -27,19 +26,20 @@ def _require_some_role(user) -> None:
 
 @login_required
 def agreement_score(request, pk: int):
-    agreement = get_object_or_404(agreements_visible(user=request.user).select_related("owner_team"), pk=pk)
-    explanation = explain.agreement_explain(agreement=agreement)
+    visible = selectors.agreements_visible(user=request.user)
+    agreement = get_object_or_404(visible.select_related("owner_team"), pk=pk)
+    explanation = selectors.agreement_explain(agreement=agreement)
     return render(request, "scores/agreement.html", {
         "agreement": agreement, "explanation": explanation, "freshness": explanation.freshness,
-        "partners": agreement.partners.filter(agreements__in=agreements_visible(user=request.user)).distinct(),
+        "partners": agreement.partners.filter(agreements__in=visible).distinct(),
     })
 
 
 @login_required
 def partner_score(request, pk: int):
-    visible = Partner.objects.filter(agreements__in=agreements_visible(user=request.user)).distinct()
+    visible = Partner.objects.filter(agreements__in=selectors.agreements_visible(user=request.user)).distinct()
     partner = get_object_or_404(visible, pk=pk)
-    explanation = explain.partner_explain(partner=partner, user=request.user)
+    explanation = selectors.partner_explain(partner=partner, user=request.user)
     return render(request, "scores/partner.html", {
         "partner": partner, "explanation": explanation, "freshness": explanation.freshness,
     })
@@ -48,8 +48,8 @@ def partner_score(request, pk: int):
 @login_required
 def category_score(request, code: str):
     _require_some_role(request.user)
-    explanation = explain.category_explain(code=code, user=request.user)
-    if explanation.tally.n == 0 and not explain.category_known(code):
+    explanation = selectors.category_explain(code=code, user=request.user)
+    if explanation.tally.n == 0 and not selectors.category_known(code):
         raise Http404("No such category.")
     return render(request, "scores/category.html", {
         "code": code, "explanation": explanation, "freshness": explanation.freshness,
@@ -59,7 +59,7 @@ def category_score(request, code: str):
 @login_required
 def portfolio_score(request):
     _require_some_role(request.user)
-    explanation = explain.portfolio_explain()
+    explanation = selectors.portfolio_explain()
     return render(request, "scores/portfolio.html", {"explanation": explanation, "freshness": explanation.freshness})
 
 

@@ -1,0 +1,103 @@
+"""Reads that pages, endpoints and services need, built so that no page runs a query per row.
+
+By concept (every public name is importable from ``assessments.selectors`` itself):
+
+- ``agreements``: the agreement list and pages, what each agreement's stored score shows, and the
+  partners and teams a user may see;
+- ``assessments``: one assessment's ratings, categories, worst band and review date;
+- ``catalogues``: a catalogue version's risk matrix with its bands, its levels, band and category names;
+- ``scores``: stored scores with their freshness;
+- ``explain``: how each stored score was made, for the "explain a score" pages.
+"""
+
+from .agreements import (
+    CurrentAssessments,
+    StoredScore,
+    agreement_current_assessments,
+    agreement_history,
+    agreement_last_approved_assessment,
+    agreement_list,
+    agreement_open_assessment,
+    agreements_stored_scores,
+    partners_visible_to,
+    teams_visible_to,
+)
+from .assessments import (
+    assessment_categories,
+    assessment_for_page,
+    assessment_missing_categories,
+    assessment_next_review_date,
+    assessment_ratings,
+    assessment_review_schedule,
+    assessment_transitions,
+    assessment_worst_residual_band,
+)
+from .catalogues import (
+    BandMatrix,
+    band_codes,
+    catalogue_levels,
+    catalogue_matrix,
+    category_names,
+    display_bands,
+    worst_band,
+)
+from .explain import (
+    AgreementExplanation,
+    TallyExplanation,
+    agreement_explain,
+    category_explain,
+    category_known,
+    partner_explain,
+    portfolio_explain,
+)
+from .scores import (
+    Freshness,
+    agreement_score_read,
+    agreements_visible,
+    category_scores,
+    partner_category_scores,
+    partner_scores,
+    portfolio_score_read,
+)
+
+__all__ = [
+    "AgreementExplanation",
+    "BandMatrix",
+    "CurrentAssessments",
+    "Freshness",
+    "StoredScore",
+    "TallyExplanation",
+    "agreement_current_assessments",
+    "agreement_explain",
+    "agreement_history",
+    "agreement_last_approved_assessment",
+    "agreement_list",
+    "agreement_open_assessment",
+    "agreement_score_read",
+    "agreements_stored_scores",
+    "agreements_visible",
+    "assessment_categories",
+    "assessment_for_page",
+    "assessment_missing_categories",
+    "assessment_next_review_date",
+    "assessment_ratings",
+    "assessment_review_schedule",
+    "assessment_transitions",
+    "assessment_worst_residual_band",
+    "band_codes",
+    "catalogue_levels",
+    "catalogue_matrix",
+    "category_explain",
+    "category_known",
+    "category_names",
+    "category_scores",
+    "display_bands",
+    "partner_category_scores",
+    "partner_explain",
+    "partner_scores",
+    "partners_visible_to",
+    "portfolio_explain",
+    "portfolio_score_read",
+    "teams_visible_to",
+    "worst_band",
+]
