@@ -69,8 +69,9 @@ from assessments.aggregation.reference import (  # noqa: E402
     scores_stored,
 )
 from assessments.aggregation.sql import Dialect, T, session_settings  # noqa: E402
-from assessments.choices import AgreementStatus, AssessmentStatus, Role  # noqa: E402
+from assessments.choices import AgreementStatus, AssessmentStatus  # noqa: E402
 from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402
+from riskboard.roles import Role  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.json"
 HISTORY = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 
-from assessments.choices import GLOBAL_ROLES
+from riskboard.roles import GLOBAL_ROLES
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 RISKBOARD_APPS = ("catalogue", "assessments", "audit")

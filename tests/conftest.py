@@ -70,7 +70,7 @@ class World:
 
 @pytest.fixture
 def world(catalogue) -> World:
-    from assessments.choices import Role
+    from riskboard.roles import Role
     from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
     team, other_team = TeamFactory(name="Strategic", slug="strategic"), TeamFactory(name="Cyber", slug="cyber")

@@ -2,11 +2,9 @@
 
 import datetime as dt
 
-from ..choices import (
-    PartnerKind,
-    Region,
-    Role,
-)
+from riskboard.roles import Role
+
+from ..choices import PartnerKind, Region
 
 # The demo world's "today". Fixed, so the seeded history does not depend on when it is run.
 REFERENCE_DATE = dt.date(2026, 10, 1)

@@ -12,15 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from assessments.admin import READ_ONLY_NOTE
-from assessments.choices import (
-    AgreementKind,
-    AgreementStatus,
-    AssessmentStatus,
-    Classification,
-    PartnerKind,
-    Region,
-    Role,
-)
+from assessments.choices import AgreementKind, AgreementStatus, AssessmentStatus, Classification, PartnerKind, Region
 from assessments.models import (
     Agreement,
     Assessment,
@@ -31,6 +23,7 @@ from assessments.models import (
     Rating,
     Team,
 )
+from riskboard.roles import Role
 from tests.admin_helpers import form_data, staff_user
 from tests.factories import CatalogueFactory, MembershipFactory, PartnerFactory, TeamFactory, UserFactory
 

@@ -10,10 +10,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from assessments import selectors
-from assessments.choices import OPEN_STATUSES, AssessmentStatus, Role, TransitionAction
+from assessments.choices import OPEN_STATUSES, AssessmentStatus, TransitionAction
 from assessments.demo import PASSWORD_ENV, USERS, CategoryInfo, demo_portfolio_plan
 from assessments.models import Agreement, Assessment, AssessmentTransition, Membership, Partner, Rating, Team
 from catalogue.services import catalogue_default_ensure
+from riskboard.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from assessments import services
-from assessments.choices import AssessmentStatus, Role, TransitionAction
+from assessments.choices import AssessmentStatus, TransitionAction
 from assessments.models import Assessment, Rating
 from assessments.services import AssessmentConflict, RatingInput
+from riskboard.roles import Role
 from tests.factories import AgreementFactory, CatalogueFactory, MembershipFactory, TeamFactory, rating_inputs
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments import services
-from assessments.choices import AgreementKind, AgreementStatus, Classification, PartnerKind, Region, Role
+from assessments.choices import AgreementKind, AgreementStatus, Classification, PartnerKind, Region
 from assessments.models import Agreement, DirtyAgreement, Membership, Partner, Team
+from riskboard.roles import Role
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

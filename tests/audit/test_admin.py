@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from assessments.choices import Role
 from audit.selectors import audit_event_models
+from riskboard.roles import Role
 from tests.admin_helpers import staff_user
 from tests.factories import AgreementFactory
 

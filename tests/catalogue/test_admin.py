@@ -12,9 +12,9 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from assessments.choices import Role
 from catalogue.choices import CatalogueStatus
 from catalogue.models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
+from riskboard.roles import Role
 from tests.admin_helpers import form_data, staff_user
 from tests.factories import CatalogueFactory, DraftCatalogueFactory
 

@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments import services as assessment_services
-from assessments.choices import Role
 from assessments.models import DirtyAgreement
 from catalogue import services
 from catalogue.choices import CatalogueStatus
 from catalogue.models import MatrixCell, RiskCatalogue, RiskCategory, ScaleLevel
+from riskboard.roles import Role
 from tests.factories import CatalogueFactory, DraftCatalogueFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
