@@ -49,6 +49,14 @@ def safeguard_names_by_code(*, catalogue_id: int) -> dict[str, str]:
     return dict(Safeguard.objects.filter(catalogue_id=catalogue_id).values_list("code", "name"))
 
 
+def catalogue_matrix_codes(*, catalogue: RiskCatalogue) -> dict[tuple[int, int], str]:
+    """The stored matrix as ``{(likelihood, impact): band code}``, in one query: what the export
+    writes and what publishing checks with ``scoring``. (Pages read the matrix with its bands
+    through ``assessments.selectors.catalogue_matrix``.)"""
+    cells = MatrixCell.objects.filter(catalogue=catalogue).values_list("likelihood", "impact", "band__code")
+    return {(likelihood, impact): code for likelihood, impact, code in cells}
+
+
 def catalogue_gaps_list(*, catalogue: RiskCatalogue) -> list[str]:
     """What stops ``catalogue`` from being published, one sentence each; empty when it is complete.
 
@@ -110,12 +118,7 @@ def catalogue_spec_get(*, catalogue: RiskCatalogue) -> CatalogueSpec:
             BandSpec(code=b.code, label=b.label, rank=b.rank, colour=b.colour, description=b.description)
             for b in bands
         ),
-        matrix={
-            (lk, im): code
-            for lk, im, code in MatrixCell.objects.filter(catalogue=catalogue).values_list(
-                "likelihood", "impact", "band__code"
-            )
-        },
+        matrix=catalogue_matrix_codes(catalogue=catalogue),
         categories=tuple(
             CategorySpec(
                 code=c.code, name=c.name, description=c.description, guidance=tuple(c.guidance),

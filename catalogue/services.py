@@ -29,7 +29,13 @@ from riskboard.permissions import Action, require
 
 from .choices import CatalogueStatus, RollupMethod
 from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
-from .selectors import catalogue_gaps_list, catalogue_get, catalogue_spec_get, catalogue_version_next
+from .selectors import (
+    catalogue_gaps_list,
+    catalogue_get,
+    catalogue_matrix_codes,
+    catalogue_spec_get,
+    catalogue_version_next,
+)
 from .serialization import (
     DEFAULT_CATALOGUE_FILE,
     DEFAULT_CATALOGUE_NAME,
@@ -122,10 +128,7 @@ def _category_clean(category: RiskCategory) -> None:
 def _scoring_check(catalogue: RiskCatalogue, *, with_matrix: bool) -> list[str]:
     """What stops the scores from using the catalogue's roll-up rule (and matrix) as stored now."""
     ranks_by_code = dict(Band.objects.filter(catalogue=catalogue).values_list("code", "rank"))
-    matrix = None
-    if with_matrix:
-        cells = MatrixCell.objects.filter(catalogue=catalogue).values_list("likelihood", "impact", "band__code")
-        matrix = {(likelihood, impact): code for likelihood, impact, code in cells}
+    matrix = catalogue_matrix_codes(catalogue=catalogue) if with_matrix else None
     return scoring_problems(
         method=catalogue.rollup_method, params=catalogue.rollup_params, ranks_by_code=ranks_by_code, matrix=matrix
     )
