@@ -24,8 +24,10 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Migrations must match the models: a model change without its migration fails before the tests run.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=riskboard.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

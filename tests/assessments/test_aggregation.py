@@ -363,6 +363,7 @@ def test_partner_changes_of_inactive_or_unscored_agreements_are_recorded_for_lat
 # --- The PostgreSQL single pass and its general fallback ------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
 def test_the_single_pass_is_used_on_postgresql(portfolio):
     from assessments.aggregation import single_pass
@@ -381,6 +382,7 @@ def test_the_single_pass_is_used_on_postgresql(portfolio):
     assert_scores_equal_reference()
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
 def test_too_many_category_codes_hand_over_to_the_general_path(portfolio, monkeypatch):
     from assessments.aggregation import single_pass
