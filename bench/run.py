@@ -30,10 +30,20 @@ What is measured (medians of repeated runs unless said otherwise):
 - ``approval_to_visible_p95_ms``: real approvals (``assessment_approve``) through a Celery
   worker and Redis (``RISKBOARD_BENCH_BROKER_URL``, default redis://127.0.0.1:6379/14): time from
   the commit to the agreement's score showing the new assessment. These approvals are committed.
+- ``audit_page_ms_large`` / ``audit_page_ms_small``: server time (the whole request, in process,
+  signed in as an auditor) of the first page of ``/audit/``, at this portfolio and at one of
+  ``AUDIT_SMALL_AGREEMENTS`` (200) agreements kept in a database of its own, named after this
+  one with ``_small`` appended (created when missing). ``audit_deep_page_ms_*``: the page that
+  starts halfway through the history, as its "Older" link reaches it. ``*_large_to_small_ratio``:
+  how much the page slows as the history grows 100-fold.
+
+``bench/run.py --only scores`` or ``--only audit`` measures one part and updates its keys in
+``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -42,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,11 +85,15 @@ from assessments.models import Agreement, AgreementScore, Assessment, Membership
 
 RESULTS = REPO / "bench" / "results.json"
 HISTORY = 5
+AUDIT_SMALL_AGREEMENTS = 200
+AUDIT_RESULT = "audit-result: "  # the line on which the small portfolio's process reports
 TARGETS = {
     "full_to_floor_ratio": ("<=", 1.5),
     "incremental_to_full_ratio": ("<=", 0.01),
     "incremental_mismatches": ("==", 0),
     "worker_peak_rss_mb": ("<=", 300),
+    "audit_page_large_to_small_ratio": ("<=", 2),
+    "audit_deep_page_large_to_small_ratio": ("<=", 2),
 }
 
 
@@ -304,22 +319,96 @@ def measure_approval_to_visible(rng: random.Random, approvals: int = 25) -> dict
     }
 
 
-def main() -> int:
-    if connection.vendor != "postgresql":
-        say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
-        return 2
-    agreements = int(os.environ.get("AGREEMENTS", "20000"))
-    rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
-    ensure_portfolio(agreements)
-    results: dict = {
-        "database": connection.settings_dict["NAME"],
-        "agreements": Agreement.objects.count(),
-        "ratings": Rating.objects.count(),
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cpu_count": os.cpu_count(),
-    }
-    say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
+def audit_page_times(rounds: int = 15) -> dict:
+    """Median server time (ms) of the first page of /audit/ and of the page halfway through the
+    history, requested in process by a signed-in auditor, after two warm-up requests each."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
 
+    from audit.models import RatingEvent
+    from audit.selectors import AuditCursor, audit_event_models
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
+    Membership.objects.get_or_create(user=user, team=None, role=Role.AUDITOR)
+    # The page halfway through the history: the one its "Older" link reaches, as a user paging would.
+    entries = sum(m.objects.count() for m in audit_event_models())
+    middle = RatingEvent.objects.order_by("pgh_id")[RatingEvent.objects.count() // 2]
+    cursor = AuditCursor(at=middle.pgh_created_at, event_label=RatingEvent._meta.label_lower, event_id=middle.pgh_id)
+    first_url = reverse("audit:global")
+    urls = {"first": first_url, "deep": f"{first_url}?after={cursor.token}"}
+    plain_static = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # no collectstatic manifest
+    times = {}
+    with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static):
+        client = Client()
+        client.force_login(user)
+        for name, url in urls.items():
+            samples = []
+            for round_ in range(rounds + 2):
+                seconds, response = timed(client.get, url)
+                if response.status_code != 200 or b'rel="next"' not in response.content:
+                    raise RuntimeError(f"{url} answered {response.status_code} without a full page of entries")
+                if round_ >= 2:  # two warm-ups
+                    samples.append(seconds * 1000)
+            times[name] = statistics.median(samples)
+    return {"audit_entries": entries, "audit_page_ms": times["first"], "audit_deep_page_ms": times["deep"]}
+
+
+def small_database_url(url: str) -> str:
+    """The URL of the small portfolio's database: this one's, its name suffixed with ``_small``."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_small"))
+
+
+def ensure_database(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            say(f"Creating the database {name}.")
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+
+
+def measure_audit_small() -> dict:
+    """The audit page at the small portfolio, measured by a process of its own on its own database."""
+    url = small_database_url(os.environ["DATABASE_URL"])
+    ensure_database(urllib.parse.urlsplit(url).path.lstrip("/"))
+    child = subprocess.run(  # noqa: S603
+        [sys.executable, str(Path(__file__).resolve()), "--audit-page-here"],
+        cwd=REPO, env={**os.environ, "DATABASE_URL": url, "AGREEMENTS": str(AUDIT_SMALL_AGREEMENTS)},
+        capture_output=True, text=True, check=False,
+    )
+    lines = child.stdout.splitlines()
+    for line in lines:
+        if not line.startswith(AUDIT_RESULT):
+            say(f"  [small] {line}")
+    reports = [line.removeprefix(AUDIT_RESULT) for line in lines if line.startswith(AUDIT_RESULT)]
+    if child.returncode != 0 or not reports:
+        raise RuntimeError(f"Measuring the small portfolio failed ({child.returncode}):\n{child.stderr}")
+    return json.loads(reports[-1])
+
+
+def measure_audit(results: dict) -> None:
+    large = audit_page_times()
+    small = measure_audit_small()
+    results["audit_entries_large"] = large["audit_entries"]
+    results["audit_entries_small"] = small["audit_entries"]
+    for key in ("audit_page_ms", "audit_deep_page_ms"):
+        results[f"{key}_small"] = small[key]
+        results[f"{key}_large"] = large[key]
+        results[f"{key.removesuffix('_ms')}_large_to_small_ratio"] = large[key] / small[key]
+    results["audit_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    say(f"Audit page: first {results['audit_page_ms_large']:.1f} ms at {results['agreements']:,} agreements "
+        f"({large['audit_entries']:,} entries), {results['audit_page_ms_small']:.1f} ms at "
+        f"{AUDIT_SMALL_AGREEMENTS} ({small['audit_entries']:,}): "
+        f"ratio {results['audit_page_large_to_small_ratio']:.2f}; "
+        f"halfway {results['audit_deep_page_ms_large']:.1f} ms vs {results['audit_deep_page_ms_small']:.1f} ms: "
+        f"ratio {results['audit_deep_page_large_to_small_ratio']:.2f}.")
+
+
+def measure_scores(results: dict, rng: random.Random) -> None:
     cold, _ = timed(aggregation.scores_full_recompute)
     results["full_recompute_cold_s"] = cold
     results["full_recompute_from_scratch_s"] = full_recompute_from_scratch()
@@ -349,9 +438,40 @@ def main() -> int:
         f"{results['incremental_mismatches']} mismatches.")
     results.update(measure_approval_to_visible(rng))
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
+    parser.add_argument("--only", choices=["scores", "audit"], help="measure one part, keep the other's keys")
+    parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
+        return 2
+    agreements = int(os.environ.get("AGREEMENTS", "20000"))
+    rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
+    ensure_portfolio(agreements)
+    if args.audit_page_here:
+        say(AUDIT_RESULT + json.dumps(audit_page_times()))
+        return 0
+    results: dict = {
+        "database": connection.settings_dict["NAME"],
+        "agreements": Agreement.objects.count(),
+        "ratings": Rating.objects.count(),
+        "cpu_count": os.cpu_count(),
+    }
+    say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
+    if args.only != "audit":
+        results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        measure_scores(results, rng)
+    if args.only != "scores":
+        measure_audit(results)  # sets audit_measured_at
+    if args.only and RESULTS.exists():
+        # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
+        results = {**json.loads(RESULTS.read_text()), **results}
+
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     say("")
-    say(f"{'key':<30} {'value':>12}  target")
+    say(f"{'key':<38} {'value':>12}  target")
     for key, value in results.items():
         shown = f"{value:,.4f}" if isinstance(value, float) else str(value)
         target = TARGETS.get(key)
@@ -360,7 +480,7 @@ def main() -> int:
             op, limit = target
             ok = value <= limit if op == "<=" else value == limit
             verdict = f"{op} {limit}  {'ok' if ok else 'MISSED'}"
-        say(f"{key:<30} {shown:>12}  {verdict}")
+        say(f"{key:<38} {shown:>12}  {verdict}")
     say(f"\nWritten to {RESULTS.relative_to(REPO)}.")
     return 0
 
