@@ -109,6 +109,9 @@ class AuditCursor:
     written in the same microsecond), and ids are per table. A page of older entries holds those
     after the cursor in that order, a page of newer ones those before it, so a page never depends
     on how many entries came before it, and rows added meanwhile neither shift nor repeat it.
+    (The time is the clock's when the row was written, not when its transaction committed: an
+    entry of a transaction that commits after a page was read, timestamped earlier, shows on
+    pages read later, among its peers in time.)
     """
 
     at: dt.datetime

@@ -34,8 +34,9 @@ What is measured (medians of repeated runs unless said otherwise):
   signed in as an auditor) of the first page of ``/audit/``, at this portfolio and at one of
   ``AUDIT_SMALL_AGREEMENTS`` (200) agreements kept in a database of its own, named after this
   one with ``_small`` appended (created when missing). ``audit_deep_page_ms_*``: the page that
-  starts halfway through the history, as its "Older" link reaches it. ``*_large_to_small_ratio``:
-  how much the page slows as the history grows 100-fold.
+  starts halfway through the history, as its "Older" link reaches it. Medians of 15 rounds,
+  each one request of each page at each size. ``*_large_to_small_ratio``: how much the page
+  slows as the history grows 100-fold.
 
 ``bench/run.py --only scores`` or ``--only audit`` measures one part and updates its keys in
 ``bench/results.json``, keeping the others.
@@ -86,7 +87,8 @@ from assessments.models import Agreement, AgreementScore, Assessment, Membership
 RESULTS = REPO / "bench" / "results.json"
 HISTORY = 5
 AUDIT_SMALL_AGREEMENTS = 200
-AUDIT_RESULT = "audit-result: "  # the line on which the small portfolio's process reports
+# The lines on which the small portfolio's process reports (bench/run.py --audit-page-here).
+AUDIT_READY, AUDIT_RESULT = "audit-ready: ", "audit-sample: "
 TARGETS = {
     "full_to_floor_ratio": ("<=", 1.5),
     "incremental_to_full_ratio": ("<=", 0.01),
@@ -319,42 +321,53 @@ def measure_approval_to_visible(rng: random.Random, approvals: int = 25) -> dict
     }
 
 
-def audit_page_times(rounds: int = 15) -> dict:
-    """Median server time (ms) of the first page of /audit/ and of the page halfway through the
-    history, requested in process by a signed-in auditor, after two warm-up requests each."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.test.utils import override_settings
-    from django.urls import reverse
+class AuditPageSampler:
+    """Times /audit/ in process, signed in as an auditor: the first page, and the page halfway
+    through the history as its "Older" link reaches it (the cursor of the middle rating entry)."""
 
-    from audit.models import RatingEvent
-    from audit.selectors import AuditCursor, audit_event_models
+    def __init__(self):
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.urls import reverse
 
-    user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
-    Membership.objects.get_or_create(user=user, team=None, role=Role.AUDITOR)
-    # The page halfway through the history: the one its "Older" link reaches, as a user paging would.
-    entries = sum(m.objects.count() for m in audit_event_models())
-    middle = RatingEvent.objects.order_by("pgh_id")[RatingEvent.objects.count() // 2]
-    cursor = AuditCursor(at=middle.pgh_created_at, event_label=RatingEvent._meta.label_lower, event_id=middle.pgh_id)
-    first_url = reverse("audit:global")
-    urls = {"first": first_url, "deep": f"{first_url}?after={cursor.token}"}
-    plain_static = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # no collectstatic manifest
-    times = {}
-    with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static):
-        client = Client()
-        client.force_login(user)
-        for name, url in urls.items():
-            samples = []
-            for round_ in range(rounds + 2):
-                seconds, response = timed(client.get, url)
-                if response.status_code != 200 or b'rel="next"' not in response.content:
-                    raise RuntimeError(f"{url} answered {response.status_code} without a full page of entries")
-                if round_ >= 2:  # two warm-ups
-                    samples.append(seconds * 1000)
-            times[name] = statistics.median(samples)
-    return {"audit_entries": entries, "audit_page_ms": times["first"], "audit_deep_page_ms": times["deep"]}
+        from audit.models import RatingEvent
+        from audit.selectors import AuditCursor, audit_event_models
+
+        user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
+        Membership.objects.get_or_create(user=user, team=None, role=Role.AUDITOR)
+        self.entries = sum(m.objects.count() for m in audit_event_models())
+        middle = RatingEvent.objects.order_by("pgh_id")[RatingEvent.objects.count() // 2]
+        cursor = AuditCursor(at=middle.pgh_created_at, event_label=RatingEvent._meta.label_lower,
+                             event_id=middle.pgh_id)
+        first = reverse("audit:global")
+        self.urls = {"first": first, "deep": f"{first}?after={cursor.token}"}
+        plain_static = {**settings.STORAGES, "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # no collectstatic manifest
+        override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static).enable()
+        self.client = Client()
+        self.client.force_login(user)
+        for _ in range(2):  # warm-up
+            self.sample()
+
+    def sample(self) -> dict[str, float]:
+        """One request of each page: milliseconds by page."""
+        times = {}
+        for name, url in self.urls.items():
+            seconds, response = timed(self.client.get, url)
+            if response.status_code != 200 or b'rel="next"' not in response.content:
+                raise RuntimeError(f"{url} answered {response.status_code} without a full page of entries")
+            times[name] = seconds * 1000
+        return times
+
+
+def serve_audit_samples() -> None:
+    """The small portfolio's side (``--audit-page-here``): one sample per line read from stdin."""
+    sampler = AuditPageSampler()
+    say(AUDIT_READY + json.dumps({"entries": sampler.entries}))
+    for _ in sys.stdin:
+        say(AUDIT_RESULT + json.dumps(sampler.sample()))
 
 
 def small_database_url(url: str) -> str:
@@ -371,39 +384,48 @@ def ensure_database(name: str) -> None:
             cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
 
 
-def measure_audit_small() -> dict:
-    """The audit page at the small portfolio, measured by a process of its own on its own database."""
+def measure_audit(results: dict, rounds: int = 15) -> None:
+    """The audit page at this portfolio and at the small one, sampled in alternation (one request
+    of each page here, then there, ``rounds`` times) so that a change in the machine's load
+    falls on both; the small one is served by a process of its own on its own database."""
     url = small_database_url(os.environ["DATABASE_URL"])
     ensure_database(urllib.parse.urlsplit(url).path.lstrip("/"))
-    child = subprocess.run(  # noqa: S603
+    child = subprocess.Popen(  # noqa: S603
         [sys.executable, str(Path(__file__).resolve()), "--audit-page-here"],
         cwd=REPO, env={**os.environ, "DATABASE_URL": url, "AGREEMENTS": str(AUDIT_SMALL_AGREEMENTS)},
-        capture_output=True, text=True, check=False,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
     )
-    lines = child.stdout.splitlines()
-    for line in lines:
-        if not line.startswith(AUDIT_RESULT):
-            say(f"  [small] {line}")
-    reports = [line.removeprefix(AUDIT_RESULT) for line in lines if line.startswith(AUDIT_RESULT)]
-    if child.returncode != 0 or not reports:
-        raise RuntimeError(f"Measuring the small portfolio failed ({child.returncode}):\n{child.stderr}")
-    return json.loads(reports[-1])
 
+    def report(prefix: str) -> dict:
+        for line in child.stdout:
+            if line.startswith(prefix):
+                return json.loads(line.removeprefix(prefix))
+            say(f"  [small] {line.rstrip()}")
+        raise RuntimeError(f"The small portfolio's process ended ({child.wait()}) before it reported.")
 
-def measure_audit(results: dict) -> None:
-    large = audit_page_times()
-    small = measure_audit_small()
-    results["audit_entries_large"] = large["audit_entries"]
-    results["audit_entries_small"] = small["audit_entries"]
-    for key in ("audit_page_ms", "audit_deep_page_ms"):
-        results[f"{key}_small"] = small[key]
-        results[f"{key}_large"] = large[key]
-        results[f"{key.removesuffix('_ms')}_large_to_small_ratio"] = large[key] / small[key]
+    try:
+        small_entries = report(AUDIT_READY)["entries"]
+        large = AuditPageSampler()
+        samples: dict[str, dict[str, list[float]]] = {"large": {}, "small": {}}
+        for _ in range(rounds):
+            child.stdin.write("sample\n")
+            for side, times in (("large", large.sample()), ("small", report(AUDIT_RESULT))):
+                for page, ms in times.items():
+                    samples[side].setdefault(page, []).append(ms)
+    finally:
+        child.stdin.close()
+        child.wait(60)
+    results["audit_entries_large"] = large.entries
+    results["audit_entries_small"] = small_entries
+    for page, key in (("first", "audit_page"), ("deep", "audit_deep_page")):
+        small_ms, large_ms = statistics.median(samples["small"][page]), statistics.median(samples["large"][page])
+        results[f"{key}_ms_small"] = small_ms
+        results[f"{key}_ms_large"] = large_ms
+        results[f"{key}_large_to_small_ratio"] = large_ms / small_ms
     results["audit_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     say(f"Audit page: first {results['audit_page_ms_large']:.1f} ms at {results['agreements']:,} agreements "
-        f"({large['audit_entries']:,} entries), {results['audit_page_ms_small']:.1f} ms at "
-        f"{AUDIT_SMALL_AGREEMENTS} ({small['audit_entries']:,}): "
-        f"ratio {results['audit_page_large_to_small_ratio']:.2f}; "
+        f"({large.entries:,} entries), {results['audit_page_ms_small']:.1f} ms at "
+        f"{AUDIT_SMALL_AGREEMENTS} ({small_entries:,}): ratio {results['audit_page_large_to_small_ratio']:.2f}; "
         f"halfway {results['audit_deep_page_ms_large']:.1f} ms vs {results['audit_deep_page_ms_small']:.1f} ms: "
         f"ratio {results['audit_deep_page_large_to_small_ratio']:.2f}.")
 
@@ -451,7 +473,7 @@ def main() -> int:
     rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
     ensure_portfolio(agreements)
     if args.audit_page_here:
-        say(AUDIT_RESULT + json.dumps(audit_page_times()))
+        serve_audit_samples()
         return 0
     results: dict = {
         "database": connection.settings_dict["NAME"],
