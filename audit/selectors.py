@@ -158,6 +158,10 @@ class AuditPage:
     older: AuditCursor | None
     newer: AuditCursor | None
 
+    @classmethod
+    def empty(cls) -> AuditPage:
+        return cls(entries=[], older=None, newer=None)
+
 
 def _beyond(cursor: AuditCursor, *, rank: int, cursor_rank: int, older: bool) -> Q:
     """The entries of the event table of ``rank`` that come after (``older``) or before ``cursor``.
@@ -214,7 +218,7 @@ def _page(
         )
         queries.append(rows)
     if not queries:
-        return AuditPage(entries=[], older=None, newer=None)
+        return AuditPage.empty()
     if len(queries) > 1:
         if limit_each:
             queries = [rows.order_by(*branch_order)[: size + 1] for rows in queries]
@@ -227,7 +231,7 @@ def _page(
     if not newest_first:
         rows.reverse()
     if not rows:
-        return AuditPage(entries=[], older=None, newer=None)
+        return AuditPage.empty()
     if newest_first:
         # Newer entries exist when this page starts after a cursor: the cursor's own entry at least.
         older, newer = (AuditCursor.of(rows[-1]) if more else None), (AuditCursor.of(rows[0]) if after else None)
@@ -275,7 +279,7 @@ def audit_events(
         # and reads a rare actor's rows by the context index instead of walking the whole table.
         context_ids = list(Context.objects.filter(metadata__user=actor_id).values_list("pk", flat=True))
         if not context_ids:
-            return AuditPage(entries=[], older=None, newer=None)
+            return AuditPage.empty()
         condition &= Q(pgh_context_id__in=context_ids)
     # Ranges of timestamps, not ``__date`` lookups, so that the index on (pgh_created_at, pgh_id) serves.
     start = _start_of(date_from) if date_from is not None else None

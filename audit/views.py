@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -41,13 +41,13 @@ def _cursors(request) -> dict:
     return {name: AuditCursor.from_token(token) for name, token in tokens.items()}
 
 
-def _render(request, template: str, context: dict, page_of) -> object:
+def _render(request, template: str, context: dict, page_of) -> HttpResponse:
     """Render ``template`` with one page of history (``page_of(**cursors)``), or a 400 for a bad cursor."""
     context["history_recorded"] = history_is_recorded()
     try:
         cursors = _cursors(request)
     except InvalidCursor:
-        page, status, context["invalid_cursor"] = AuditPage(entries=[], older=None, newer=None), 400, True
+        page, status, context["invalid_cursor"] = AuditPage.empty(), 400, True
     else:
         page, status = page_of(**cursors), 200
     filters = request.GET.copy()
@@ -80,7 +80,7 @@ def history_global(request):
 
     def page_of(**cursors) -> AuditPage:
         if form.errors:
-            return AuditPage(entries=[], older=None, newer=None)
+            return AuditPage.empty()
         return audit_events(**filters, **cursors, size=PAGE_SIZE)
 
     return _render(request, "audit/history_global.html", {"form": form}, page_of)
