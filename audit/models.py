@@ -4,9 +4,9 @@ Every class below subclasses ``tracks(Model)``: PostgreSQL triggers on ``Model``
 row here for each insert, update and delete (see ``audit.tracking``). Nothing in the application
 writes to these tables, and a trigger refuses UPDATE and DELETE on them.
 
-``audit_parents`` names the rows an entry also belongs to, as ``(model label, column)`` pairs read
-from the row's JSON: a rating's entries appear in its assessment's history, a safeguard link's in
-its rating's, and so on.
+``parents`` (kept as the event model's ``audit_parents``) names the rows an entry also belongs to,
+as ``(model label, column)`` pairs read from the row's JSON: a rating's entries appear in its
+assessment's history, a safeguard link's in its rating's, and so on. Each pair is indexed.
 """
 
 from assessments.models import Agreement, Assessment, AssessmentTransition, Membership, Partner, Rating, Team
@@ -14,78 +14,88 @@ from catalogue.models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safe
 
 from .tracking import tracks
 
+# Parents: (model label, the column of the tracked row that holds the parent's id).
+CATALOGUE = ("catalogue.riskcatalogue", "catalogue_id")
+SAFEGUARD = ("catalogue.safeguard", "safeguard_id")
+CATEGORY = ("catalogue.riskcategory", "riskcategory_id")
+TEAM = ("assessments.team", "team_id")
+AGREEMENT = ("assessments.agreement", "agreement_id")
+PARTNER = ("assessments.partner", "partner_id")
+ASSESSMENT = ("assessments.assessment", "assessment_id")
+RATING = ("assessments.rating", "rating_id")
+
 # --- Catalogues ---------------------------------------------------------------------------------
 
 
 class RiskCatalogueEvent(tracks(RiskCatalogue)):
-    audit_parents = ()
+    pass
 
 
-class ScaleLevelEvent(tracks(ScaleLevel)):
-    audit_parents = (("catalogue.riskcatalogue", "catalogue_id"),)
+class ScaleLevelEvent(tracks(ScaleLevel, parents=[CATALOGUE])):
+    pass
 
 
-class BandEvent(tracks(Band)):
-    audit_parents = (("catalogue.riskcatalogue", "catalogue_id"),)
+class BandEvent(tracks(Band, parents=[CATALOGUE])):
+    pass
 
 
-class MatrixCellEvent(tracks(MatrixCell)):
-    audit_parents = (("catalogue.riskcatalogue", "catalogue_id"),)
+class MatrixCellEvent(tracks(MatrixCell, parents=[CATALOGUE])):
+    pass
 
 
-class RiskCategoryEvent(tracks(RiskCategory)):
-    audit_parents = (("catalogue.riskcatalogue", "catalogue_id"),)
+class RiskCategoryEvent(tracks(RiskCategory, parents=[CATALOGUE])):
+    pass
 
 
-class SafeguardEvent(tracks(Safeguard)):
-    audit_parents = (("catalogue.riskcatalogue", "catalogue_id"),)
+class SafeguardEvent(tracks(Safeguard, parents=[CATALOGUE])):
+    pass
 
 
-class SafeguardCategoryEvent(tracks(Safeguard.categories.through)):
-    audit_parents = (("catalogue.safeguard", "safeguard_id"), ("catalogue.riskcategory", "riskcategory_id"))
+class SafeguardCategoryEvent(tracks(Safeguard.categories.through, parents=[SAFEGUARD, CATEGORY])):
+    pass
 
 
 # --- Teams and partners -------------------------------------------------------------------------
 
 
 class TeamEvent(tracks(Team)):
-    audit_parents = ()
+    pass
 
 
-class MembershipEvent(tracks(Membership)):
-    audit_parents = (("assessments.team", "team_id"),)
+class MembershipEvent(tracks(Membership, parents=[TEAM])):
+    pass
 
 
 class PartnerEvent(tracks(Partner)):
-    audit_parents = ()
+    pass
 
 
 # --- Agreements and assessments -----------------------------------------------------------------
 
 
 class AgreementEvent(tracks(Agreement)):
-    audit_parents = ()
+    pass
 
 
-class AgreementPartnerEvent(tracks(Agreement.partners.through)):
-    audit_parents = (("assessments.agreement", "agreement_id"), ("assessments.partner", "partner_id"))
+class AgreementPartnerEvent(tracks(Agreement.partners.through, parents=[AGREEMENT, PARTNER])):
+    pass
 
 
-class AssessmentEvent(tracks(Assessment)):
-    audit_parents = (("assessments.agreement", "agreement_id"),)
+class AssessmentEvent(tracks(Assessment, parents=[AGREEMENT])):
+    pass
 
 
-class AssessmentAuthorEvent(tracks(Assessment.authors.through)):
-    audit_parents = (("assessments.assessment", "assessment_id"),)
+class AssessmentAuthorEvent(tracks(Assessment.authors.through, parents=[ASSESSMENT])):
+    pass
 
 
-class RatingEvent(tracks(Rating)):
-    audit_parents = (("assessments.assessment", "assessment_id"),)
+class RatingEvent(tracks(Rating, parents=[ASSESSMENT])):
+    pass
 
 
-class RatingSafeguardEvent(tracks(Rating.safeguards.through)):
-    audit_parents = (("assessments.rating", "rating_id"),)
+class RatingSafeguardEvent(tracks(Rating.safeguards.through, parents=[RATING])):
+    pass
 
 
-class AssessmentTransitionEvent(tracks(AssessmentTransition)):
-    audit_parents = (("assessments.assessment", "assessment_id"),)
+class AssessmentTransitionEvent(tracks(AssessmentTransition, parents=[ASSESSMENT])):
+    pass

@@ -15,11 +15,15 @@ row at a time, exactly like ``save()``. They exist on PostgreSQL only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pghistory
 import pghistory.models
 import pghistory.trigger
 import pgtrigger
 from django.db import models
+from django.db.backends.utils import names_digest
+from django.db.models.fields.json import KeyTransform
 
 # Labels stored in ``pgh_label``: what happened to the row.
 CREATE = "create"
@@ -102,10 +106,35 @@ class DeleteEvent(_RowJsonEvent):
     trigger_name = "audit_delete"
 
 
-def tracks(tracked_model: type[models.Model]) -> type[models.Model]:
+def _parent_index_name(tracked_model: type[models.Model], side: str, column: str) -> str:
+    """A stable index name of at most 30 characters (Django's limit), unique per model, side and column."""
+    digest = names_digest(tracked_model._meta.label_lower, side, column, length=6)
+    return f"audit_{tracked_model._meta.model_name[:8]}_{column[:6]}_{digest}_{side.removeprefix('pgh_')[0]}"
+
+
+def _indexes(tracked_model: type[models.Model], parents: Sequence[tuple[str, str]]) -> list[models.Index]:
+    """The indexes the history pages read through (``audit.selectors``).
+
+    - (time, id): the global history is paged by seek on this order, newest first, and filtered by
+      date ranges, so a page costs an index range scan whatever the size of the table;
+    - the row before and after, by each parent column: a record's history gathers the rows it
+      owns (an assessment's ratings) by looking their parent's id up in the stored JSON.
+    """
+    indexes = [models.Index(fields=["pgh_created_at", "pgh_id"])]
+    for _label, column in parents:
+        for side in ("pgh_after", "pgh_before"):
+            indexes.append(
+                models.Index(KeyTransform(column, side), name=_parent_index_name(tracked_model, side, column))
+            )
+    return indexes
+
+
+def tracks(tracked_model: type[models.Model], *, parents: Sequence[tuple[str, str]] = ()) -> type[models.Model]:
     """Abstract base of the event model recording every create, update and delete of ``tracked_model``.
 
-    Subclass it in ``audit/models.py``; the subclass is the (append-only) event table.
+    Subclass it in ``audit/models.py``; the subclass is the (append-only) event table. ``parents``
+    names the rows an entry also belongs to, as ``(model label, column)`` pairs read from the
+    row's JSON (kept as ``audit_parents``): a rating's entries appear in its assessment's history.
     """
     if not isinstance(tracked_model._meta.pk, models.AutoField):  # BigAutoField included
         raise TypeError(f"{tracked_model._meta.label}: the audit trail tracks models with integer keys only.")
@@ -119,5 +148,6 @@ def tracks(tracked_model: type[models.Model]) -> type[models.Model]:
         base_model=AuditEvent,
         app_label="audit",
         append_only=True,  # a trigger refuses UPDATE and DELETE on the event table
-        meta={"indexes": [models.Index(fields=["pgh_created_at"])]},
+        attrs={"audit_parents": tuple(parents)},
+        meta={"indexes": _indexes(tracked_model, parents)},
     )

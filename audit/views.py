@@ -2,8 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -11,9 +10,19 @@ from riskboard.permissions import can_read_audit
 
 from .context import history_is_recorded
 from .forms import HistoryFilterForm
-from .selectors import audit_entries, audit_events, audit_object_events, audit_object_title, audited_model
+from .selectors import (
+    AuditCursor,
+    AuditPage,
+    InvalidCursor,
+    audit_events,
+    audit_object_events,
+    audit_object_title,
+    audited_model,
+)
 
 PAGE_SIZE = 50
+# The query parameters that carry a cursor: the page of entries older than ``after`` or newer than ``before``.
+AFTER, BEFORE = "after", "before"
 
 
 def _require_audit_reader(user) -> None:
@@ -21,14 +30,36 @@ def _require_audit_reader(user) -> None:
         raise PermissionDenied("Only administrators and auditors may read the audit trail.")
 
 
-def _page_context(request, rows) -> dict:
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {
-        "page_obj": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "entries": audit_entries(page.object_list),
-        "history_recorded": history_is_recorded(),
-    }
+def _cursors(request) -> dict:
+    """The page asked for, as ``after`` / ``before`` keyword arguments of the selectors.
+
+    ``InvalidCursor`` when a cursor is malformed or both are given: a link this server never made.
+    """
+    tokens = {name: request.GET.get(name) for name in (AFTER, BEFORE) if name in request.GET}
+    if len(tokens) > 1:
+        raise InvalidCursor("both after and before")
+    return {name: AuditCursor.from_token(token) for name, token in tokens.items()}
+
+
+def _render(request, template: str, context: dict, page_of) -> HttpResponse:
+    """Render ``template`` with one page of history (``page_of(**cursors)``), or a 400 for a bad cursor."""
+    context["history_recorded"] = history_is_recorded()
+    try:
+        cursors = _cursors(request)
+    except InvalidCursor:
+        page, status, context["invalid_cursor"] = AuditPage.empty(), 400, True
+    else:
+        page, status = page_of(**cursors), 200
+    filters = request.GET.copy()
+    for name in (AFTER, BEFORE):
+        filters.pop(name, None)
+    context.update(
+        page=page,
+        entries=page.entries,
+        paged=AFTER in request.GET or BEFORE in request.GET,
+        newest_url=f"{request.path}?{filters.urlencode()}" if filters else request.path,  # filters kept
+    )
+    return render(request, template, context, status=status)
 
 
 @require_GET
@@ -46,8 +77,13 @@ def history_global(request):
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }
-    rows = audit_events(**filters) if not form.errors else audit_events().none()
-    return render(request, "audit/history_global.html", {"form": form, **_page_context(request, rows)})
+
+    def page_of(**cursors) -> AuditPage:
+        if form.errors:
+            return AuditPage.empty()
+        return audit_events(**filters, **cursors, size=PAGE_SIZE)
+
+    return _render(request, "audit/history_global.html", {"form": form}, page_of)
 
 
 @require_GET
@@ -58,13 +94,12 @@ def history_object(request, model_label: str, pk: int):
     model = audited_model(model_label)
     if model is None:
         raise Http404("No history is kept for this kind of record.")
-    return render(
-        request,
-        "audit/history_object.html",
-        {
-            "model_name": model._meta.verbose_name,
-            "object_id": pk,
-            "object_title": audit_object_title(model=model, object_id=pk),
-            **_page_context(request, audit_object_events(model=model, object_id=pk)),
-        },
+    context = {
+        "model_name": model._meta.verbose_name,
+        "object_id": pk,
+        "object_title": audit_object_title(model=model, object_id=pk),
+    }
+    return _render(
+        request, "audit/history_object.html", context,
+        lambda **cursors: audit_object_events(model=model, object_id=pk, **cursors, size=PAGE_SIZE),
     )

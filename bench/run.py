@@ -30,10 +30,21 @@ What is measured (medians of repeated runs unless said otherwise):
 - ``approval_to_visible_p95_ms``: real approvals (``assessment_approve``) through a Celery
   worker and Redis (``RISKBOARD_BENCH_BROKER_URL``, default redis://127.0.0.1:6379/14): time from
   the commit to the agreement's score showing the new assessment. These approvals are committed.
+- ``audit_page_ms_large`` / ``audit_page_ms_small``: server time (the whole request, in process,
+  signed in as an auditor) of the first page of ``/audit/``, at this portfolio and at one of
+  ``AUDIT_SMALL_AGREEMENTS`` (200) agreements kept in a database of its own, named after this
+  one with ``_small`` appended (created when missing). ``audit_deep_page_ms_*``: the page that
+  starts halfway through the history, as its "Older" link reaches it. Medians of 15 rounds,
+  each one request of each page at each size. ``*_large_to_small_ratio``: how much the page
+  slows as the history grows 100-fold.
+
+``bench/run.py --only scores`` or ``--only audit`` measures one part and updates its keys in
+``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -42,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,11 +87,16 @@ from riskboard.roles import Role  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.json"
 HISTORY = 5
+AUDIT_SMALL_AGREEMENTS = 200
+# The lines on which the small portfolio's process reports (bench/run.py --audit-page-here).
+AUDIT_READY, AUDIT_RESULT = "audit-ready: ", "audit-sample: "
 TARGETS = {
     "full_to_floor_ratio": ("<=", 1.5),
     "incremental_to_full_ratio": ("<=", 0.01),
     "incremental_mismatches": ("==", 0),
     "worker_peak_rss_mb": ("<=", 300),
+    "audit_page_large_to_small_ratio": ("<=", 2),
+    "audit_deep_page_large_to_small_ratio": ("<=", 2),
 }
 
 
@@ -304,22 +321,116 @@ def measure_approval_to_visible(rng: random.Random, approvals: int = 25) -> dict
     }
 
 
-def main() -> int:
-    if connection.vendor != "postgresql":
-        say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
-        return 2
-    agreements = int(os.environ.get("AGREEMENTS", "20000"))
-    rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
-    ensure_portfolio(agreements)
-    results: dict = {
-        "database": connection.settings_dict["NAME"],
-        "agreements": Agreement.objects.count(),
-        "ratings": Rating.objects.count(),
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cpu_count": os.cpu_count(),
-    }
-    say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
+class AuditPageSampler:
+    """Times /audit/ in process, signed in as an auditor: the first page, and the page halfway
+    through the history as its "Older" link reaches it (the cursor of the middle rating entry)."""
 
+    def __init__(self):
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.urls import reverse
+
+        from audit.models import RatingEvent
+        from audit.selectors import AuditCursor, audit_event_models
+
+        user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
+        Membership.objects.get_or_create(user=user, team=None, role=Role.AUDITOR)
+        self.entries = sum(m.objects.count() for m in audit_event_models())
+        middle = RatingEvent.objects.order_by("pgh_id")[RatingEvent.objects.count() // 2]
+        cursor = AuditCursor(at=middle.pgh_created_at, event_label=RatingEvent._meta.label_lower,
+                             event_id=middle.pgh_id)
+        first = reverse("audit:global")
+        self.urls = {"first": first, "deep": f"{first}?after={cursor.token}"}
+        plain_static = {**settings.STORAGES, "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # no collectstatic manifest
+        override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static).enable()
+        self.client = Client()
+        self.client.force_login(user)
+        for _ in range(2):  # warm-up
+            self.sample()
+
+    def sample(self) -> dict[str, float]:
+        """One request of each page: milliseconds by page."""
+        times = {}
+        for name, url in self.urls.items():
+            seconds, response = timed(self.client.get, url)
+            if response.status_code != 200 or b'rel="next"' not in response.content:
+                raise RuntimeError(f"{url} answered {response.status_code} without a full page of entries")
+            times[name] = seconds * 1000
+        return times
+
+
+def serve_audit_samples() -> None:
+    """The small portfolio's side (``--audit-page-here``): one sample per line read from stdin."""
+    sampler = AuditPageSampler()
+    say(AUDIT_READY + json.dumps({"entries": sampler.entries}))
+    for _ in sys.stdin:
+        say(AUDIT_RESULT + json.dumps(sampler.sample()))
+
+
+def small_database_url(url: str) -> str:
+    """The URL of the small portfolio's database: this one's, its name suffixed with ``_small``."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_small"))
+
+
+def ensure_database(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            say(f"Creating the database {name}.")
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+
+
+def measure_audit(results: dict, rounds: int = 15) -> None:
+    """The audit page at this portfolio and at the small one, sampled in alternation (one request
+    of each page here, then there, ``rounds`` times) so that a change in the machine's load
+    falls on both; the small one is served by a process of its own on its own database."""
+    url = small_database_url(os.environ["DATABASE_URL"])
+    ensure_database(urllib.parse.urlsplit(url).path.lstrip("/"))
+    child = subprocess.Popen(  # noqa: S603
+        [sys.executable, str(Path(__file__).resolve()), "--audit-page-here"],
+        cwd=REPO, env={**os.environ, "DATABASE_URL": url, "AGREEMENTS": str(AUDIT_SMALL_AGREEMENTS)},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+    )
+
+    def report(prefix: str) -> dict:
+        for line in child.stdout:
+            if line.startswith(prefix):
+                return json.loads(line.removeprefix(prefix))
+            say(f"  [small] {line.rstrip()}")
+        raise RuntimeError(f"The small portfolio's process ended ({child.wait()}) before it reported.")
+
+    try:
+        small_entries = report(AUDIT_READY)["entries"]
+        large = AuditPageSampler()
+        samples: dict[str, dict[str, list[float]]] = {"large": {}, "small": {}}
+        for _ in range(rounds):
+            child.stdin.write("sample\n")
+            for side, times in (("large", large.sample()), ("small", report(AUDIT_RESULT))):
+                for page, ms in times.items():
+                    samples[side].setdefault(page, []).append(ms)
+    finally:
+        child.stdin.close()
+        child.wait(60)
+    results["audit_entries_large"] = large.entries
+    results["audit_entries_small"] = small_entries
+    for page, key in (("first", "audit_page"), ("deep", "audit_deep_page")):
+        small_ms, large_ms = statistics.median(samples["small"][page]), statistics.median(samples["large"][page])
+        results[f"{key}_ms_small"] = small_ms
+        results[f"{key}_ms_large"] = large_ms
+        results[f"{key}_large_to_small_ratio"] = large_ms / small_ms
+    results["audit_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    say(f"Audit page: first {results['audit_page_ms_large']:.1f} ms at {results['agreements']:,} agreements "
+        f"({large.entries:,} entries), {results['audit_page_ms_small']:.1f} ms at "
+        f"{AUDIT_SMALL_AGREEMENTS} ({small_entries:,}): ratio {results['audit_page_large_to_small_ratio']:.2f}; "
+        f"halfway {results['audit_deep_page_ms_large']:.1f} ms vs {results['audit_deep_page_ms_small']:.1f} ms: "
+        f"ratio {results['audit_deep_page_large_to_small_ratio']:.2f}.")
+
+
+def measure_scores(results: dict, rng: random.Random) -> None:
     cold, _ = timed(aggregation.scores_full_recompute)
     results["full_recompute_cold_s"] = cold
     results["full_recompute_from_scratch_s"] = full_recompute_from_scratch()
@@ -349,9 +460,40 @@ def main() -> int:
         f"{results['incremental_mismatches']} mismatches.")
     results.update(measure_approval_to_visible(rng))
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
+    parser.add_argument("--only", choices=["scores", "audit"], help="measure one part, keep the other's keys")
+    parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
+        return 2
+    agreements = int(os.environ.get("AGREEMENTS", "20000"))
+    rng = random.Random(int(os.environ.get("BENCH_SEED", "4")))
+    ensure_portfolio(agreements)
+    if args.audit_page_here:
+        serve_audit_samples()
+        return 0
+    results: dict = {
+        "database": connection.settings_dict["NAME"],
+        "agreements": Agreement.objects.count(),
+        "ratings": Rating.objects.count(),
+        "cpu_count": os.cpu_count(),
+    }
+    say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
+    if args.only != "audit":
+        results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        measure_scores(results, rng)
+    if args.only != "scores":
+        measure_audit(results)  # sets audit_measured_at
+    if args.only and RESULTS.exists():
+        # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
+        results = {**json.loads(RESULTS.read_text()), **results}
+
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     say("")
-    say(f"{'key':<30} {'value':>12}  target")
+    say(f"{'key':<38} {'value':>12}  target")
     for key, value in results.items():
         shown = f"{value:,.4f}" if isinstance(value, float) else str(value)
         target = TARGETS.get(key)
@@ -360,7 +502,7 @@ def main() -> int:
             op, limit = target
             ok = value <= limit if op == "<=" else value == limit
             verdict = f"{op} {limit}  {'ok' if ok else 'MISSED'}"
-        say(f"{key:<30} {shown:>12}  {verdict}")
+        say(f"{key:<38} {shown:>12}  {verdict}")
     say(f"\nWritten to {RESULTS.relative_to(REPO)}.")
     return 0
 

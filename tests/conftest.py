@@ -1,8 +1,52 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
+
+# --- CI proves the real paths -------------------------------------------------------------------
+# Tests marked with these need PostgreSQL, a Redis broker and worker, or Chromium, and skip where
+# those are missing. Under CI=true (``.ci/run``) everything is there, so such a skip means a real
+# path went untested: the run fails at the end, naming the skipped tests.
+REQUIRED_IN_CI = ("postgres", "celery", "browser")
+_SKIPPED_IN_CI = pytest.StashKey[list]()
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config):
+    config.stash[_SKIPPED_IN_CI] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail"):  # an expected failure is not a skip
+        markers = [name for name in REQUIRED_IN_CI if item.get_closest_marker(name)]
+        if markers:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            reason = reason.removeprefix("Skipped: ")
+            item.config.stash[_SKIPPED_IN_CI].append((item.nodeid, ", ".join(markers), reason))
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    if _in_ci() and session.config.stash[_SKIPPED_IN_CI] and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = config.stash[_SKIPPED_IN_CI]
+    if not (_in_ci() and skipped):
+        return
+    terminalreporter.section(f"CI=true: {len(skipped)} test(s) that must run in CI were skipped", red=True)
+    for nodeid, markers, reason in skipped:
+        terminalreporter.line(f"SKIPPED [{markers}] {nodeid}: {reason}", red=True)
+    terminalreporter.line("The run fails: install what they need (see .ci/run) so that they run.", red=True)
 
 
 @pytest.fixture

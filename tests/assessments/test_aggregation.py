@@ -386,6 +386,7 @@ def test_incremental_recompute_after_a_counted_partner_was_deleted_equals_a_full
 # --- The PostgreSQL single pass and its general fallback ------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
 def test_the_single_pass_is_used_on_postgresql(portfolio):
     from assessments.aggregation import single_pass
@@ -404,6 +405,7 @@ def test_the_single_pass_is_used_on_postgresql(portfolio):
     assert_scores_equal_reference()
 
 
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the single pass runs on PostgreSQL only")
 def test_too_many_category_codes_hand_over_to_the_general_path(portfolio, monkeypatch):
     from assessments.aggregation import single_pass

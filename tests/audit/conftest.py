@@ -1,3 +1,9 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from unittest import mock
+
 import pytest
 from django.conf import settings
 
@@ -11,3 +17,22 @@ postgres_only = [
         reason="the audit trail is recorded by PostgreSQL triggers; set DATABASE_URL to a PostgreSQL database",
     ),
 ]
+
+
+def record_events(event_model, times: Iterable[dt.datetime], *, first_obj_id: int = 1, context=None, **row) -> list:
+    """Entries written straight into ``event_model``'s table at the given times, one object each
+    (ids from ``first_obj_id`` on), as the triggers would write them. On any database: the paging
+    and filtering of the history pages are tested with exact times, ties included.
+
+    ``row`` holds the JSON of the row after the change (e.g. ``name="Partner 1"``, ``catalogue_id=3``).
+    """
+    created_at = event_model._meta.get_field("pgh_created_at")
+    events = [
+        event_model(
+            pgh_created_at=at, pgh_label="create", pgh_obj_id=first_obj_id + i,
+            pgh_after={"id": first_obj_id + i, **row}, pgh_context=context,
+        )
+        for i, at in enumerate(times)
+    ]
+    with mock.patch.object(created_at, "auto_now_add", False):  # keep the given times
+        return event_model.objects.bulk_create(events)

@@ -1,15 +1,20 @@
-"""History pages: who may read them, what they show, filtering, pagination and escaping."""
+"""History pages: who may read them, what they show, filtering, paging by cursor and escaping."""
 
+import base64
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pghistory.models import Context
 
 from assessments import choices as ac
 from assessments.models import Partner
+from audit.models import PartnerEvent, RatingEvent
 from audit.views import PAGE_SIZE
-from tests.audit.conftest import ON_POSTGRES, postgres_only
+from tests.audit.conftest import ON_POSTGRES, postgres_only, record_events
 from tests.factories import AgreementFactory, MembershipFactory, PartnerFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.audit.urls")]
@@ -105,7 +110,7 @@ def test_invalid_filter_shows_the_error_next_to_its_field(client, auditor):
     {"date_from": "9999-12-31"},
     {"date_to": "0001-01-01"},
     {"date_from": "0001-01-01", "date_to": "9999-12-31"},
-    {"page": "abc"},
+    {"page": "abc"},  # links from before pages had cursors: ignored
     {"page": "-5"},
     {"page": "99999999999999999999999"},
 ])
@@ -226,7 +231,7 @@ class TestWithHistory:
         assert len(labels(date_from=today.isoformat(), date_to=today.isoformat())) == len(labels())
         assert labels(date_to=(today - dt.timedelta(days=1)).isoformat()) == []
 
-    def test_pagination(self, client, auditor):
+    def test_paging_the_recorded_history_while_partners_are_added(self, client, auditor):
         Partner.objects.bulk_create(
             Partner(name=f"Partner {i:03d}", kind=ac.PartnerKind.STATE, region=ac.Region.EUROPE)
             for i in range(PAGE_SIZE + 5)
@@ -234,14 +239,15 @@ class TestWithHistory:
         client.force_login(auditor)
 
         first = client.get(GLOBAL, {"model": "assessments.partner"})
-        second = client.get(GLOBAL, {"model": "assessments.partner", "page": 2})
+        PartnerFactory(name="Added meanwhile")
+        second = client.get(_link(first, "next"))
+        back = client.get(_link(second, "prev"))
+        top = client.get(_link(back, "prev"))
 
-        assert len(first.context["entries"]) == PAGE_SIZE
-        assert len(second.context["entries"]) == 5
-        assert "Partner 054" in first.content.decode()  # newest first
-        assert "Partner 000" in second.content.decode()
-        assert "?model=assessments.partner&amp;page=2" in first.content.decode()  # filters kept
-        assert client.get(GLOBAL, {"page": "999"}).status_code == 200  # out of range: last page
+        assert _names(first) == [f"Partner {i:03d}" for i in range(PAGE_SIZE + 4, 4, -1)]  # newest first
+        assert _names(second) == ["Partner 004", "Partner 003", "Partner 002", "Partner 001", "Partner 000"]
+        assert _names(back) == _names(first)
+        assert _names(top) == ["Added meanwhile"]
 
     def test_the_widest_date_range_lists_everything(self, client, auditor):
         PartnerFactory()
@@ -263,16 +269,160 @@ class TestWithHistory:
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
 
-    def test_query_count_does_not_grow_with_the_page(self, client, auditor, django_assert_max_num_queries):
-        for _i in range(3):
-            editor = UserFactory(is_superuser=True, is_staff=True)
-            client.force_login(editor)
-            client.post(reverse("admin:assessments_partner_add"),
-                        {"name": f"P{_i}", "kind": "state", "country": "", "region": "europe", "notes": ""})
-        AgreementFactory.create_batch(20)
-        client.force_login(auditor)
 
-        # session, user, grants, navigation role, count, rows, actors, actor choices
-        with django_assert_max_num_queries(8):
-            response = client.get(GLOBAL)
-        assert len(response.context["entries"]) == PAGE_SIZE
+# --- Paging by cursor: "Newer" and "Older" links, filters kept, nothing counted --------------------
+
+T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+
+
+def _partners(count, *, first_obj_id=1, start=T0, context=None):
+    times = [start + dt.timedelta(seconds=i) for i in range(count)]
+    events = []
+    for i, at in enumerate(times):
+        obj_id = first_obj_id + i
+        events += record_events(PartnerEvent, [at], first_obj_id=obj_id, context=context, name=f"Partner {obj_id:03d}")
+    return events
+
+
+def _link(response, rel):
+    """The href of the page's "Newer" (rel=prev) or "Older" (rel=next) link, or None."""
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', response.content.decode())
+    return html.unescape(found.group(1)) if found else None
+
+
+def _names(response):
+    return [entry.object_title.split(" · ")[1] for entry in response.context["entries"]]
+
+
+def test_pages_go_older_and_back_newer_with_the_filters_kept(client, auditor):
+    _partners(2 * PAGE_SIZE + 5)
+    record_events(RatingEvent, [T0 + dt.timedelta(hours=1)], assessment_id=1)  # filtered out
+    client.force_login(auditor)
+    filters = {"model": "assessments.partner", "date_from": T0.date().isoformat()}
+
+    first = client.get(GLOBAL, filters)
+    assert first.status_code == 200
+    assert _link(first, "prev") is None  # the newest page
+    older_url = _link(first, "next")
+    assert older_url.startswith(GLOBAL + "?") and "model=assessments.partner" in older_url
+    assert f"date_from={T0.date().isoformat()}" in older_url
+
+    second = client.get(older_url)
+    third = client.get(_link(second, "next"))
+
+    newest = 2 * PAGE_SIZE + 5
+    assert _names(first) == [f"Partner {i:03d}" for i in range(newest, newest - PAGE_SIZE, -1)]
+    assert _names(second) == [f"Partner {i:03d}" for i in range(newest - PAGE_SIZE, 5, -1)]
+    assert _names(third) == [f"Partner {i:03d}" for i in range(5, 0, -1)]
+    assert _link(third, "next") is None  # the oldest page
+    assert "Newest" in second.content.decode() and "Newest" not in first.content.decode()
+
+    back = client.get(_link(third, "prev"))
+    assert _names(back) == _names(second)
+    assert _names(client.get(_link(back, "prev"))) == _names(first)
+    assert _link(client.get(_link(back, "prev")), "prev") is None
+
+
+def test_changes_recorded_while_paging_show_up_once_on_the_way_back(client, auditor):
+    _partners(PAGE_SIZE + 3)
+    client.force_login(auditor)
+    params = {"model": "assessments.partner"}
+
+    first = client.get(GLOBAL, params)
+    _partners(2, first_obj_id=900, start=T0 + dt.timedelta(hours=1))  # saved meanwhile
+    second = client.get(_link(first, "next"))
+    back = client.get(_link(second, "prev"))
+    top = client.get(_link(back, "prev"))
+
+    assert _names(second) == ["Partner 003", "Partner 002", "Partner 001"]
+    assert _names(back) == _names(first)
+    assert _names(top) == ["Partner 901", "Partner 900"]
+    assert _link(top, "prev") is None
+
+
+def test_a_page_shows_no_total_and_says_what_it_holds(client, auditor):
+    _partners(PAGE_SIZE + 1)
+    client.force_login(auditor)
+
+    first = client.get(GLOBAL, {"model": "assessments.partner"}).content.decode()
+    second = client.get(_link(client.get(GLOBAL, {"model": "assessments.partner"}), "next"))
+
+    assert f"{PAGE_SIZE} changes on this page, newest first." in first
+    assert "1 change on this page, newest first: from" in second.content.decode()
+    assert "<title>Audit trail (earlier changes)" in second.content.decode()
+
+
+def _token(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+BAD_CURSORS = [
+    {"after": ""},
+    {"after": "not-a-cursor"},
+    {"before": "%%%"},
+    {"after": "abc\x00"},
+    {"after": "A" * 5000},
+    {"after": _token("1~audit.nosuchevent~1")},
+    {"before": _token(f"{10**20}~audit.partnerevent~1")},
+    {"after": _token("1~audit.partnerevent~1"), "before": _token("1~audit.partnerevent~1")},
+]
+
+
+@pytest.mark.parametrize("params", BAD_CURSORS)
+@pytest.mark.parametrize("url", [GLOBAL, _object_url("assessments.agreement", 1)])
+def test_a_malformed_cursor_is_a_bad_request_with_a_way_back(client, auditor, url, params):
+    client.force_login(auditor)
+
+    response = client.get(url, {**params, "model": "assessments.partner"} if url == GLOBAL else params)
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "This link to a page of the history is not valid" in content
+    newest = f"{url}?model=assessments.partner" if url == GLOBAL else url
+    assert f'<a href="{html.escape(newest) if url == GLOBAL else newest}">Show the newest changes</a>' in content
+    assert response.context["entries"] == []
+
+
+def test_an_object_history_pages_through_the_rows_it_owns(client, auditor):
+    record_events(RatingEvent, [T0 + dt.timedelta(seconds=i) for i in range(PAGE_SIZE + 2)], assessment_id=7)
+    record_events(RatingEvent, [T0], first_obj_id=999, assessment_id=8)
+    client.force_login(auditor)
+    url = _object_url("assessments.assessment", 7)
+
+    first = client.get(url)
+    second = client.get(_link(first, "next"))
+
+    assert len(first.context["entries"]) == PAGE_SIZE
+    assert [e.object_id for e in second.context["entries"]] == [2, 1]
+    assert _link(second, "next") is None
+    assert _link(second, "prev").startswith(url + "?before=")
+
+
+def test_query_count_does_not_grow_with_the_page_or_its_depth(client, auditor, django_assert_max_num_queries):
+    editors = [UserFactory() for _ in range(3)]
+    for i, editor in enumerate(editors):  # entries by three different people on every page
+        context = Context.objects.create(metadata={"user": editor.pk, "url": "/admin/"})
+        _partners(PAGE_SIZE, first_obj_id=1 + i * PAGE_SIZE, start=T0 + dt.timedelta(hours=i), context=context)
+    client.force_login(auditor)
+    partners = {"model": "assessments.partner"}  # (on PostgreSQL the fixtures' own changes are recorded too)
+    client.get(GLOBAL, partners)  # the session is warm, as it is after sign-in
+
+    # session, user, grants, navigation role, rows, actors, actor choices
+    with django_assert_max_num_queries(7):
+        first = client.get(GLOBAL, partners)
+    deep_url = _link(client.get(_link(first, "next")), "next")
+    with django_assert_max_num_queries(7):
+        deep = client.get(deep_url)
+    # filtered by actor: two more, the form's check of the chosen user and the actor's contexts
+    with django_assert_max_num_queries(9):
+        by_actor = client.get(GLOBAL, {**partners, "actor": editors[0].pk})
+    # session, user, grants, navigation role, the record's title, rows, actors
+    with django_assert_max_num_queries(7):
+        client.get(_object_url("assessments.partner", 1))
+
+    assert len(first.context["entries"]) == len(deep.context["entries"]) == PAGE_SIZE
+    assert {e.actor for e in first.context["entries"]} == {editors[2]}
+    assert {e.actor for e in deep.context["entries"]} == {editors[0]}
+    assert len(by_actor.context["entries"]) == PAGE_SIZE and {e.actor for e in by_actor.context["entries"]} == {
+        editors[0]
+    }
