@@ -360,7 +360,7 @@ BAD_CURSORS = [
     {"after": ""},
     {"after": "not-a-cursor"},
     {"before": "%%%"},
-    {"after": "abc\x00"},
+    # A NUL character never reaches the page: riskboard.middleware answers 400 first (tests/test_bad_input.py).
     {"after": "A" * 5000},
     {"after": _token("1~audit.nosuchevent~1")},
     {"before": _token(f"{10**20}~audit.partnerevent~1")},
