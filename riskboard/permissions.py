@@ -93,6 +93,17 @@ def team_filter(user, action: Action, team_field: str) -> dict | None:
     return {f"{team_field}__in": team_ids}
 
 
+def visible_team_ids(user, action: Action = Action.VIEW) -> frozenset[int] | None:
+    """Team ids whose objects ``user`` may take ``action`` on; None means every team.
+
+    The scope of every aggregate a page shows: numbers are summed over these teams only.
+    """
+    grants = grants_for(user)
+    if action in grants.everywhere:
+        return None
+    return frozenset(grants.team_ids(action))
+
+
 def primary_role(user) -> str | None:
     """The most powerful role the user holds anywhere, for navigation and dashboards."""
     if user is None or not user.is_authenticated:
