@@ -16,5 +16,6 @@ def navigation(request) -> dict:
         "nav_role": role,
         "nav_role_label": Role(role).label if role else "No role",
         "nav_can_review": Action.REVIEW in grants.everywhere or bool(grants.team_ids(Action.REVIEW)),
+        "nav_can_edit": Action.EDIT in grants.everywhere or bool(grants.team_ids(Action.EDIT)),
         "nav_can_read_history": can_read_audit(user),
     }

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", include("audit.urls")),
     path("scores/", include("assessments.urls_scores")),
+    path("", include("riskboard.dashboards.urls")),
     path("", include("assessments.urls")),
 ]

@@ -4,10 +4,19 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 
+from riskboard.permissions import primary_role
+from riskboard.roles import Role
+
 
 def home(request):
-    """Every role starts on the agreements list (until role dashboards exist); a visitor who is not
-    signed in is sent on to sign in from there."""
+    """Each role lands on its own page: analysts on what to do next, managers and administrators
+    on the dashboard, auditors on the dashboard too (read-only: they approve nothing). Without a
+    role, the agreements list explains how to join a team."""
+    role = primary_role(request.user)
+    if role == Role.ANALYST:
+        return redirect("dashboards:analyst-home")
+    if role in (Role.MANAGER, Role.ADMINISTRATOR, Role.AUDITOR):
+        return redirect("dashboards:dashboard")
     return redirect("assessments:agreement-list")
 
 

@@ -149,6 +149,23 @@ MATRIX: dict[str, Row] = {
     "scores:category": Row(
         args=lambda o: [o["draft"].catalogue.categories.first().code], get=everyone(200, nobody=404)
     ),
+    # Dashboards count what each user may see, so every role may open them (no role: an empty page).
+    # Analysts' home is for those who assess; the auditor is sent to the dashboard instead (403).
+    "dashboards:dashboard": Row(args=lambda o: [], get=everyone(200)),
+    "dashboards:analyst-home": Row(args=lambda o: [], get=everyone(200, auditor=403)),
+    "dashboards:matrix-cell": Row(args=lambda o: ["residual", 2, 3], get=everyone(200)),
+    "dashboards:export": Row(args=lambda o: ["heatmap"], get=everyone(200)),
+    # A partner is seen through an agreement of one's teams; its cell likewise.
+    "dashboards:heatmap-cell": Row(
+        args=lambda o: [o["agreement"].partners.get().pk, o["draft"].catalogue.categories.first().code],
+        get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE},
+    ),
+    "dashboards:partner-detail": Row(
+        args=lambda o: [o["agreement"].partners.get().pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
+    ),
+    "dashboards:partner-export": Row(
+        args=lambda o: [o["agreement"].partners.get().pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
+    ),
     "audit:global": Row(args=lambda o: [], get=AUDIT_READERS),
     "audit:object": Row(args=lambda o: ["assessments.agreement", o["agreement"].pk], get=AUDIT_READERS),
 }

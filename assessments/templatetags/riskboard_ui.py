@@ -45,3 +45,12 @@ def contrast_text(colour: str) -> str:
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+@register.filter
+def centi(value) -> str:
+    """The size of a change given in hundredths of a point, with two places: -125 -> "1.25"."""
+    try:
+        return f"{abs(int(value)) / 100:.2f}"
+    except (TypeError, ValueError):
+        return ""

@@ -34,10 +34,17 @@ def test_a_wrong_password_is_reported_at_the_top_and_the_username_is_kept(client
     assert "_auth_user_id" not in client.session
 
 
-def test_home_sends_each_role_to_the_agreements_list(client, world):
-    for user in (world.analyst, world.manager, world.auditor, world.administrator):
+def test_home_sends_each_role_to_its_own_page(client, world):
+    landing = {
+        world.analyst: reverse("dashboards:analyst-home"),
+        world.manager: reverse("dashboards:dashboard"),
+        world.administrator: reverse("dashboards:dashboard"),
+        world.auditor: reverse("dashboards:dashboard"),  # read-only: no approve buttons there
+        world.nobody: reverse("assessments:agreement-list"),  # which explains how to join a team
+    }
+    for user, url in landing.items():
         client.force_login(user)
-        assert client.get("/").url == reverse("assessments:agreement-list")
+        assert client.get("/").url == url, user
 
 
 def test_signing_out_needs_a_post_and_then_ends_the_session(client, world):

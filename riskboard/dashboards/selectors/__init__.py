@@ -1,0 +1,55 @@
+"""Reads for the dashboards: what each chart needs, scoped to the viewer and filtered.
+
+- ``scope``: the agreements counted, the scoring rules, tallies summed in SQL;
+- ``portfolio``: heatmap, risk matrix, bands and top agreements (the current state);
+- ``trends`` (over ``snapshots``): score history, trends and movers;
+- ``work``: approvals queue, reviews due, an analyst's own assessments;
+- ``pages``: a partner's profile, an agreement's score over time.
+"""
+
+from .pages import agreement_score_history, category_medians, median_of_counts, partner_profile
+from .portfolio import (
+    HEATMAP_PAGE_SIZE,
+    SIDES,
+    band_distribution,
+    heatmap_cell_ratings,
+    matrix_cell_ratings,
+    partner_category_cells,
+    partner_heatmap,
+    partner_rows,
+    portfolio_tally,
+    risk_matrix_counts,
+    top_agreements,
+)
+from .scope import current_ratings, scored_agreements, scoring_rules
+from .trends import dashboard_movers, dashboard_trends, trend_choices
+from .work import approvals_queue, my_assessments, recently_approved, reviews_due, unassessed_count
+
+__all__ = [
+    "HEATMAP_PAGE_SIZE",
+    "SIDES",
+    "agreement_score_history",
+    "approvals_queue",
+    "band_distribution",
+    "category_medians",
+    "current_ratings",
+    "dashboard_movers",
+    "dashboard_trends",
+    "heatmap_cell_ratings",
+    "matrix_cell_ratings",
+    "median_of_counts",
+    "my_assessments",
+    "partner_category_cells",
+    "partner_heatmap",
+    "partner_profile",
+    "partner_rows",
+    "portfolio_tally",
+    "recently_approved",
+    "reviews_due",
+    "risk_matrix_counts",
+    "scored_agreements",
+    "scoring_rules",
+    "top_agreements",
+    "trend_choices",
+    "unassessed_count",
+]

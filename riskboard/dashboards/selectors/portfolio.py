@@ -1,0 +1,310 @@
+"""The current state of the portfolio a user may see: heatmap, risk matrix, bands, top agreements.
+
+Every function takes ``DashboardFilters`` (the user's visible agreements, filtered) and runs a
+fixed number of queries whatever the portfolio's size; the numbers are summed in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, Max, Prefetch, QuerySet, Sum, Value, When
+from django.db.models.lookups import Exact
+
+from assessments import scoring
+from assessments.aggregation.rules import CatalogueRules, confidence_widening
+from assessments.choices import AssessmentStatus
+from assessments.models import AgreementScore, Assessment, Partner, Rating
+
+from ..filtersets import DashboardFilters
+from .scope import (
+    RANKS,
+    ScoringRules,
+    agreement_tally_aggregates,
+    current_ratings,
+    rating_tally_aggregates,
+    scored_agreements,
+    tally_from,
+    worst_category_rank,
+)
+
+HEATMAP_PAGE_SIZE = 50
+
+
+# --- Partner x category heatmap ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """A partner's score over the agreements counted: each agreement once, by its stored score."""
+
+    partner_id: int
+    name: str
+    tally: scoring.Tally
+    last_assessed: dt.date | None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One partner's ratings in one category: one rating per agreement counted."""
+
+    partner_id: int
+    code: str
+    tally: scoring.Tally
+    last_assessed: dt.date | None
+
+    @property
+    def agreements(self) -> int:
+        return self.tally.n
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    rows: list[PartnerRow]  # this page's partners, highest score first
+    categories: tuple[tuple[str, str], ...]  # (code, name) columns
+    cells: dict[tuple[int, str], HeatCell]
+    page: Page
+    rules: ScoringRules
+
+    def cell(self, partner_id: int, code: str) -> HeatCell | None:
+        return self.cells.get((partner_id, code))
+
+    @property
+    def grid(self) -> list[tuple[PartnerRow, list[tuple[str, HeatCell | None, object]]]]:
+        """Rows for a table: each partner with ``(code, cell, band of its mean)`` per column."""
+        scale = self.rules.scale
+        out = []
+        for row in self.rows:
+            cells = []
+            for code, _ in self.categories:
+                cell = self.cell(row.partner_id, code)
+                cells.append((code, cell, scale.band_of_mean(cell.tally) if cell else None))
+            out.append((row, cells))
+        return out
+
+
+def _partner_links(
+    scored: QuerySet[AgreementScore], filters: DashboardFilters, partner_ids: list[int] | None = None
+) -> QuerySet[AgreementScore]:
+    """One row per (agreement score, partner), the partner narrowed by the partner filters (and to
+    ``partner_ids``). The lookups are in one ``filter()`` call, so they and the ``values()`` that
+    follows share one join: the partner a row is grouped by is the partner that matched."""
+    lookups: dict = {"agreement__partners__isnull": False}
+    if filters.values.get("region"):
+        lookups["agreement__partners__region"] = filters.values["region"]
+    if filters.values.get("partner_kind"):
+        lookups["agreement__partners__kind"] = filters.values["partner_kind"]
+    if partner_ids is not None:
+        lookups["agreement__partners__in"] = partner_ids
+    return scored.filter(**lookups)
+
+
+def partner_rows(*, filters: DashboardFilters, partner_ids: list[int] | None = None) -> list[PartnerRow]:
+    """Every partner of the counted agreements with its tally, highest mean score first, then by
+    name (one query). ``partner_ids`` limits it to those partners."""
+    links = _partner_links(scored_agreements(filters=filters), filters, partner_ids)
+    rows = (
+        links.values("agreement__partners__id", "agreement__partners__name")
+        .annotate(**agreement_tally_aggregates(), last_assessed=Max("assessment__as_of"))
+        .order_by()
+    )
+    out = [
+        PartnerRow(row["agreement__partners__id"], row["agreement__partners__name"], tally_from(row),
+                   row["last_assessed"])
+        for row in rows
+    ]
+    # Sorted by the mean as shown (rounded), so the order matches the numbers on the page.
+    out.sort(key=lambda r: (-(scoring.mean_centi(r.tally.score_sum_c, r.tally.n) or 0), r.name, r.partner_id))
+    return out
+
+
+def partner_category_cells(
+    *, filters: DashboardFilters, rules: ScoringRules, partner_ids: list[int]
+) -> dict[tuple[int, str], HeatCell]:
+    """The tallies of ``partner_ids`` x category over the counted agreements' current ratings (one query)."""
+    if not partner_ids:
+        return {}
+    rows = (
+        current_ratings(filters=filters).filter(assessment__agreement__partners__in=partner_ids)
+        .values("assessment__agreement__partners", "category__code")
+        .annotate(**rating_tally_aggregates(rules.by_catalogue), last_assessed=Max("assessment__as_of"))
+        .order_by()
+    )
+    out = {}
+    for row in rows:
+        key = (row["assessment__agreement__partners"], row["category__code"])
+        out[key] = HeatCell(*key, tally_from(row), row["last_assessed"])
+    return out
+
+
+def partner_heatmap(
+    *, filters: DashboardFilters, rules: ScoringRules, page: int | str | None = 1, per_page: int = HEATMAP_PAGE_SIZE
+) -> Heatmap:
+    """The partner x category heatmap: partners by score, ``per_page`` to a page (two queries)."""
+    paginator = Paginator(partner_rows(filters=filters), per_page, allow_empty_first_page=True)
+    page_obj = paginator.get_page(page)
+    rows = list(page_obj.object_list)
+    cells = partner_category_cells(filters=filters, rules=rules, partner_ids=[r.partner_id for r in rows])
+    codes_used = {code for _, code in cells}
+    categories = tuple((code, name) for code, name in rules.categories if code in codes_used) or tuple(
+        rules.categories
+    )
+    return Heatmap(rows=rows, categories=categories, cells=cells, page=page_obj, rules=rules)
+
+
+def heatmap_cell_ratings(*, filters: DashboardFilters, partner: Partner, code: str) -> list[Rating]:
+    """The ratings behind one heatmap cell, highest residual first: each with its assessment, its
+    agreement and the agreement's stored score (``rating.agreement_score``); two queries."""
+    scores = {s.assessment_id: s for s in scored_agreements(filters=filters).filter(agreement__partners=partner)}
+    ratings = list(
+        Rating.objects.filter(assessment_id__in=list(scores), category__code=code)
+        .filter(residual_likelihood__isnull=False, residual_impact__isnull=False,
+                inherent_likelihood__isnull=False, inherent_impact__isnull=False)
+        .select_related("category", "assessment__agreement__owner_team")
+    )
+    for rating in ratings:
+        rating.agreement_score = scores[rating.assessment_id]
+    ratings.sort(key=lambda r: (-r.residual_likelihood * r.residual_impact, r.assessment.agreement.reference))
+    return ratings
+
+
+# --- Likelihood x impact matrix -----------------------------------------------------------------
+
+SIDES = ("inherent", "residual")
+
+
+@dataclass(frozen=True)
+class MatrixCounts:
+    """Ratings per (likelihood, impact) cell, before (inherent) and after (residual) safeguards."""
+
+    inherent: dict[tuple[int, int], int]
+    residual: dict[tuple[int, int], int]
+    rules: ScoringRules
+
+    @property
+    def total(self) -> int:
+        return sum(self.residual.values())
+
+    def side(self, name: str) -> dict[tuple[int, int], int]:
+        return self.inherent if name == "inherent" else self.residual
+
+
+def risk_matrix_counts(*, filters: DashboardFilters, rules: ScoringRules) -> MatrixCounts:
+    """Counts of the counted agreements' current ratings per matrix cell, on both sides (two queries)."""
+    ratings = current_ratings(filters=filters)
+    out = {}
+    for side in SIDES:
+        levels = (f"{side}_likelihood", f"{side}_impact")
+        rows = ratings.order_by().values(*levels).annotate(n=Count("pk"))
+        out[side] = {(row[levels[0]], row[levels[1]]): row["n"] for row in rows}
+    return MatrixCounts(out["inherent"], out["residual"], rules)
+
+
+def matrix_cell_ratings(*, filters: DashboardFilters, side: str, likelihood: int, impact: int) -> QuerySet[Rating]:
+    """The ratings in one matrix cell, by agreement then category, for a paginated list."""
+    return (
+        current_ratings(filters=filters)
+        .filter(**{f"{side}_likelihood": likelihood, f"{side}_impact": impact})
+        .select_related("category", "assessment__agreement__owner_team")
+        .order_by("assessment__agreement__reference", "category__display_order", "category__code", "pk")
+    )
+
+
+# --- Bands ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BandDistribution:
+    """Agreements per band: by headline band (what partner and portfolio scores count) and by the
+    worst band among their categories."""
+
+    headline: tuple[int, ...]
+    worst: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.headline)
+
+
+def band_distribution(*, filters: DashboardFilters) -> BandDistribution:
+    """Counted agreements per headline band and per worst category band (one query)."""
+    worst = worst_category_rank()
+    row = scored_agreements(filters=filters).aggregate(
+        **{f"headline_{k}": Sum(Case(When(band_rank=k, then=Value(1)), default=Value(0))) for k in RANKS},
+        **{f"worst_{k}": Sum(Case(When(Exact(worst, k), then=Value(1)), default=Value(0))) for k in RANKS},
+    )
+    return BandDistribution(
+        headline=tuple(int(row[f"headline_{k}"] or 0) for k in RANKS),
+        worst=tuple(int(row[f"worst_{k}"] or 0) for k in RANKS),
+    )
+
+
+def portfolio_tally(*, filters: DashboardFilters) -> scoring.Tally:
+    """The counted agreements' tally: each once, by its stored score and headline band (one query)."""
+    return tally_from(scored_agreements(filters=filters).aggregate(**agreement_tally_aggregates()))
+
+
+# --- Top agreements --------------------------------------------------------------------------------
+
+
+@dataclass
+class TopAgreement:
+    score: AgreementScore  # with .agreement and .assessment
+    previous: Assessment | None = None
+    previous_result: scoring.AgreementResult | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def change_c(self) -> int | None:
+        """Change of the score since the previous approved assessment, in hundredths."""
+        if self.previous_result is None:
+            return None
+        return self.score.score_c - self.previous_result.score_c
+
+
+def top_agreements(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 10) -> list[TopAgreement]:
+    """The ``limit`` counted agreements with the highest residual score, each with the score of
+    its previous approved assessment, scored now by the same rules (three queries)."""
+    scores = list(
+        scored_agreements(filters=filters).select_related("agreement", "assessment")
+        .order_by("-score_c", "agreement__reference")[:limit]
+    )
+    rows = [TopAgreement(score) for score in scores]
+    if not rows:
+        return rows
+    by_agreement = {row.score.agreement_id: row for row in rows}
+    earlier = (
+        Assessment.objects.filter(agreement_id__in=list(by_agreement), status=AssessmentStatus.APPROVED)
+        .exclude(pk__in=[row.score.assessment_id for row in rows])
+        .order_by("agreement_id", "-approved_at", "-id")
+        .prefetch_related(Prefetch("ratings", queryset=Rating.objects.select_related("category")))
+    )
+    for assessment in earlier:
+        row = by_agreement[assessment.agreement_id]
+        # The latest approved before the current one: approved earlier, or at the same time with a lower id.
+        current = row.score.assessment
+        before = (assessment.approved_at, assessment.pk) < (current.approved_at, current.pk)
+        if row.previous is None and before:
+            row.previous = assessment
+            row.previous_result = assessment_result(assessment=assessment, rules=rules.by_catalogue)
+    return rows
+
+
+def assessment_result(*, assessment: Assessment, rules) -> scoring.AgreementResult | None:
+    """An assessment's score by its catalogue's rules, from its prefetched ratings (no query)."""
+    catalogue: CatalogueRules | None = rules.get(assessment.catalogue_id)
+    if catalogue is None:
+        return None
+    inputs = [
+        scoring.RatingInput(
+            rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
+            rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood, rating.residual_impact,
+            rating.confidence,
+        )
+        for rating in assessment.ratings.all() if rating.is_complete
+    ]
+    return scoring.agreement_score(
+        inputs, matrix=catalogue.matrix, rollup=catalogue.rollup, widening=confidence_widening()
+    )

@@ -1,0 +1,147 @@
+"""Score history for the dashboard: trends over the chosen period, and the movers.
+
+Both come from stored per-team snapshots (``scoped_trend``, ``scoped_changes``), summed over the
+teams in the filter's scope. Snapshots are kept per team only, so the other filters (region,
+partner kind, agreement kind and status) cannot apply to them: the dashboard says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assessments import scoring
+from assessments import selectors as assessment_selectors
+from assessments.models import ScoreLevel
+
+from ..filtersets import DashboardFilters
+from .scope import ScoringRules
+from .snapshots import TeamSnapshotsUnavailable, TrendPoint, scoped_changes, scoped_trend
+
+MAX_SERIES = 6  # chosen partners and categories, besides the portfolio
+UNAVAILABLE = (
+    "Score history per team is not recorded yet, so trends and movers can be shown only for all teams "
+    "together. They will appear here once per-team daily snapshots are kept."
+)
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    level: str
+    key: str
+    label: str
+    points: list[TrendPoint]
+
+    @property
+    def days_recorded(self) -> int:
+        """Days with something counted."""
+        return sum(1 for point in self.points if point.n)
+
+    @property
+    def changes(self) -> list[TrendPoint]:
+        """The points where the value changed, with the first and the last: what a table needs."""
+        out: list[TrendPoint] = []
+        for point in self.points:
+            if not out or (point.score, point.n) != (out[-1].score, out[-1].n):
+                out.append(point)
+        if self.points and out[-1] is not self.points[-1]:
+            out.append(self.points[-1])
+        return out
+
+
+@dataclass
+class Trends:
+    series: list[TrendSeries] = field(default_factory=list)
+    unavailable: str = ""  # why there is no history to show, if so
+
+    @property
+    def has_history(self) -> bool:
+        """At least two days with a value: a line, not a dot."""
+        return any(s.days_recorded >= 2 for s in self.series)
+
+
+def trend_choices(*, filters: DashboardFilters, data) -> tuple[list[tuple[int, str]], list[str]]:
+    """The partners (visible to the user) and category codes chosen for the trend chart in ``data``."""
+    raw_ids = [value for value in data.getlist("trend_partner") if value.isdigit()][:MAX_SERIES]
+    partners = list(
+        assessment_selectors.partners_visible_to(user=filters.user).filter(pk__in=raw_ids).values_list("pk", "name")
+    ) if raw_ids else []
+    codes = [code for code in data.getlist("trend_category") if code][:MAX_SERIES]
+    return partners, codes
+
+
+def dashboard_trends(
+    *, filters: DashboardFilters, rules: ScoringRules, partners: list[tuple[int, str]] = (), codes: list[str] = ()
+) -> Trends:
+    """The portfolio's trend over the period, and each chosen partner's and category's."""
+    wanted = [(ScoreLevel.PORTFOLIO, "portfolio", "Portfolio")]
+    wanted += [(ScoreLevel.PARTNER, str(pk), name) for pk, name in partners]
+    names = rules.category_names
+    wanted += [(ScoreLevel.CATEGORY, code, names.get(code, code)) for code in codes if code in names]
+    out = Trends()
+    try:
+        for level, key, label in wanted:
+            points = scoped_trend(team_ids=filters.team_ids, level=level, key=key, start=filters.start, end=filters.end)
+            out.series.append(TrendSeries(level, key, label, points))
+    except TeamSnapshotsUnavailable:
+        return Trends(unavailable=UNAVAILABLE)
+    return out
+
+
+@dataclass(frozen=True)
+class Mover:
+    level: str
+    key: str
+    label: str
+    before: scoring.Tally
+    after: scoring.Tally
+
+    @property
+    def change_c(self) -> int:
+        """The change of the mean score over the period, in hundredths (positive: worse)."""
+        return (scoring.mean_centi(self.after.score_sum_c, self.after.n) or 0) - (
+            scoring.mean_centi(self.before.score_sum_c, self.before.n) or 0
+        )
+
+
+@dataclass
+class Movers:
+    partners: list[Mover] = field(default_factory=list)  # largest change first, up or down
+    categories: list[Mover] = field(default_factory=list)
+    unavailable: str = ""
+
+    @property
+    def all(self) -> list[Mover]:
+        return [*self.partners, *self.categories]
+
+
+def _movers(changes, labels: dict[str, str], level: str, limit: int) -> list[Mover]:
+    movers = [
+        Mover(level, key, labels[key], before, after)
+        for key, (before, after) in changes.items()
+        if key in labels and before.n and after.n  # new and gone keys did not move: they appeared or left
+    ]
+    movers = [m for m in movers if m.change_c]
+    movers.sort(key=lambda m: (-abs(m.change_c), m.label))
+    return movers[:limit]
+
+
+def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 5) -> Movers:
+    """The partners and categories whose mean score changed most over the period, up or down."""
+    try:
+        partner_changes = scoped_changes(
+            team_ids=filters.team_ids, level=ScoreLevel.PARTNER, start=filters.start, end=filters.end
+        )
+        category_changes = scoped_changes(
+            team_ids=filters.team_ids, level=ScoreLevel.CATEGORY, start=filters.start, end=filters.end
+        )
+    except TeamSnapshotsUnavailable:
+        return Movers(unavailable=UNAVAILABLE)
+    ids = [int(key) for key in partner_changes if key.isdigit()]
+    # Only partners the user may see are named (and so only they can be listed).
+    names = dict(assessment_selectors.partners_visible_to(user=filters.user).filter(pk__in=ids).values_list(
+        "pk", "name"
+    )) if ids else {}
+    return Movers(
+        partners=_movers(partner_changes, {str(pk): name for pk, name in names.items()}, ScoreLevel.PARTNER, limit),
+        categories=_movers(category_changes, rules.category_names, ScoreLevel.CATEGORY, limit),
+    )
