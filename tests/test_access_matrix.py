@@ -166,6 +166,9 @@ MATRIX: dict[str, Row] = {
     "dashboards:partner-export": Row(
         args=lambda o: [o["agreement"].partners.get().pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
     ),
+    "dashboards:agreement-export": Row(
+        args=lambda o: [o["agreement"].pk, "history"], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
+    ),
     "audit:global": Row(args=lambda o: [], get=AUDIT_READERS),
     "audit:object": Row(args=lambda o: ["assessments.agreement", o["agreement"].pk], get=AUDIT_READERS),
 }

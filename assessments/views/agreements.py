@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
+from riskboard.dashboards import charts
+from riskboard.dashboards.selectors import agreement_score_history
 from riskboard.permissions import Action, can
 
 from .. import selectors
@@ -68,12 +71,18 @@ class AgreementDetailView(TemplateView):
         history = list(selectors.agreement_history(agreement=agreement))
         by_id = {assessment.pk: assessment for assessment in history}
         current = by_id.get(agreement.current_assessment_id)
+        current_ratings = assessment_rating_views(assessment=current) if current else []
+        score_history = agreement_score_history(agreement=agreement)
         return super().get_context_data(
             agreement=agreement,
             partners=list(agreement.partners.all()),
             history=history,
             current=current,
-            current_ratings=assessment_rating_views(assessment=current) if current else [],
+            current_ratings=current_ratings,
+            score_history=score_history,
+            category_figure=_category_figure(current, current_ratings),
+            history_figure=charts.score_history_figure(score_history, link=_assessment_url)
+            if len(score_history) > 1 else None,
             open_assessment=by_id.get(agreement.open_assessment_id),
             stored=agreement.stored,
             freshness=agreement.stored.freshness,
@@ -81,3 +90,15 @@ class AgreementDetailView(TemplateView):
             can_review=can(user, Action.REVIEW, agreement.owner_team_id),
             **kwargs,
         )
+
+
+def _assessment_url(pk: int) -> str:
+    return reverse("assessments:assessment-detail", args=[pk])
+
+
+def _category_figure(current, views) -> dict | None:
+    """Inherent against residual per category of the current assessment, each bar leading to its rating."""
+    if current is None or not any(view.complete for view in views):
+        return None
+    url = _assessment_url(current.pk)
+    return charts.category_bars_figure(views, link=lambda code: f"{url}#category-{code}")

@@ -91,35 +91,40 @@ def _date(day: dt.date | None) -> str:
 # --- Partner x category heatmap --------------------------------------------------------------------
 
 
-def heatmap_figure(heatmap, *, link: Callable[[int, str], str]) -> dict:
-    """Partners (rows, highest score first) x categories: each cell's z is the band rank of its
-    mean residual score (colour), its text the score. ``customdata`` per cell: [url, band label,
-    score low, score high, agreements, last assessed (ISO date)]. Cells with nothing counted are
-    null (drawn empty, no hover)."""
+PARTNER_COLUMN = "Partner score"
+
+
+def _heat_cell(tally: scoring.Tally, band, url: str, last: dt.date | None) -> tuple:
+    """z, text and customdata of one heatmap cell."""
+    if band is None or not tally.n:
+        return None, "", None
+    return band.rank, _text(tally.score), [url, band.label, _text(tally.score_low), _text(tally.score_high), tally.n,
+                                            _date(last)]
+
+
+def heatmap_figure(heatmap, *, link: Callable[[int, str], str], partner_link: Callable[[int], str]) -> dict:
+    """Partners (rows, highest score first) x categories, after a first column with each partner's
+    own score (the mean of its agreements' scores). A cell's z is the band rank of its mean residual
+    score (its colour), its text the score. ``customdata`` per cell: [url, band label, score low,
+    score high, agreements, last assessed (ISO date)]; the first column links to the partner's
+    page, the others to the ratings behind the cell. Cells with nothing counted are null (drawn
+    empty, no hover)."""
     scale = heatmap.rules.scale
     colourscale, zmin, zmax = band_colourscale(scale.ordered)
     names = [row.name for row in heatmap.rows]
     z, text, custom = [], [], []
     for row in heatmap.rows:
-        z_row, text_row, custom_row = [], [], []
+        values = [_heat_cell(row.tally, scale.band_of_mean(row.tally), partner_link(row.partner_id), row.last_assessed)]
         for code, _ in heatmap.categories:
             cell = heatmap.cell(row.partner_id, code)
-            band = scale.band_of_mean(cell.tally) if cell else None
-            if cell is None or band is None:
-                z_row.append(None)
-                text_row.append("")
-                custom_row.append(None)
-                continue
-            z_row.append(band.rank)
-            text_row.append(_text(cell.tally.score))
-            custom_row.append([link(row.partner_id, code), band.label, _text(cell.tally.score_low),
-                               _text(cell.tally.score_high), cell.tally.n, _date(cell.last_assessed)])
-        z.append(z_row)
-        text.append(text_row)
-        custom.append(custom_row)
+            values.append(_heat_cell(cell.tally, scale.band_of_mean(cell.tally), link(row.partner_id, code),
+                                     cell.last_assessed) if cell else (None, "", None))
+        z.append([v[0] for v in values])
+        text.append([v[1] for v in values])
+        custom.append([v[2] for v in values])
     trace = {
         "type": "heatmap",
-        "x": [name for _, name in heatmap.categories],
+        "x": [PARTNER_COLUMN, *(name for _, name in heatmap.categories)],
         "y": names,
         "z": z,
         "text": text,
@@ -360,21 +365,20 @@ def category_bars_figure(views: Sequence, *, link: Callable[[str], str]) -> dict
         "layout": _layout(
             height=max(220, 80 + 52 * len(rated)), barmode="group", bargap=0.3, showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            margin={"l": 8, "r": 16, "t": 40, "b": 8, "pad": 4},
-            xaxis={"range": [0, 28], "title": {"text": f"Likelihood {TIMES} impact (1 to 25)"}, "fixedrange": True,
-                   "gridcolor": GRID, "automargin": True},
+            margin={"l": 8, "r": 90, "t": 40, "b": 8, "pad": 4},  # room for "25 · Critical" past the bar
+            xaxis={"range": [0, 25.5], "title": {"text": f"Likelihood {TIMES} impact (1 to 25)"}, "fixedrange": True,
+                   "gridcolor": GRID, "automargin": True, "tickvals": [0, 5, 10, 15, 20, 25]},
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }
 
 
-def score_history_figure(points: Sequence, *, bands_of: Callable[[int, int], object | None],
-                         link: Callable[[int], str]) -> dict:
+def score_history_figure(points: Sequence, *, link: Callable[[int], str]) -> dict:
     """An agreement's score at each approved assessment (by its as-of date), with its likely range
-    as error bars; markers coloured by the assessment's band. ``bands_of(catalogue_id, rank)``."""
+    as error bars; markers coloured by the assessment's headline band."""
     days = [p.assessment.as_of.isoformat() for p in points]
     scores = [_num(p.result.score) for p in points]
-    bands = [bands_of(p.assessment.catalogue_id, p.result.band_rank) for p in points]
+    bands = [p.band for p in points]
     return {
         "data": [{
             "type": "scatter", "mode": "lines+markers", "x": days, "y": scores,
@@ -412,7 +416,7 @@ def category_profile_figure(profile, *, scale, link: Callable[[str], str]) -> di
             {"type": "bar", "orientation": "h", "name": "This partner", "y": names,
              "x": [_num(row.tally.score) for row in rows],
              "text": [f"{row.tally.score} · {b.label if b else ''}" for row, b in zip(rows, bands, strict=True)],
-             "textposition": "inside", "insidetextanchor": "start",
+             "textposition": "outside", "cliponaxis": False,
              "customdata": [[link(row.code), b.label if b else "", row.tally.n] for row, b in
                             zip(rows, bands, strict=True)],
              "marker": {"color": [b.colour if b else NEUTRAL for b in bands], "line": {"color": TEXT, "width": 1}},
@@ -427,8 +431,8 @@ def category_profile_figure(profile, *, scale, link: Callable[[str], str]) -> di
             height=max(220, 80 + 40 * len(rows)), showlegend=True,
             legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
             margin={"l": 8, "r": 16, "t": 40, "b": 8, "pad": 4},
-            xaxis={"range": [0, 25], "title": {"text": "Mean residual score (1 to 25)"}, "fixedrange": True,
-                   "gridcolor": GRID, "automargin": True},
+            xaxis={"range": [0, 28], "title": {"text": "Mean residual score (1 to 25)"}, "fixedrange": True,
+                   "gridcolor": GRID, "automargin": True, "tickvals": [0, 5, 10, 15, 20, 25]},
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }

@@ -119,11 +119,11 @@ def category_profile_rows(*, profile, scale) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def score_history_rows(*, points, bands_of) -> tuple[list[str], list[list]]:
+def score_history_rows(*, points) -> tuple[list[str], list[list]]:
     header = ["As of", "Approved", "Score", "Likely low", "Likely high", "Band"]
     rows = []
     for p in points:
-        band = bands_of(p.assessment.catalogue_id, p.result.band_rank)
+        band = p.band
         rows.append([p.assessment.as_of, p.assessment.approved_at.date() if p.assessment.approved_at else "",
                      p.result.score, p.result.score_low, p.result.score_high, band.label if band else ""])
     return header, rows

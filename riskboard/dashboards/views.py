@@ -22,6 +22,7 @@ from assessments import selectors as assessment_selectors
 from assessments.aggregation.explain import category_known
 from assessments.aggregation.selectors import Freshness
 from assessments.models import Agreement, DirtyAgreement, PortfolioScore
+from assessments.views.common import assessment_rating_views
 from riskboard.permissions import Action, grants_for
 
 from . import charts, exports, selectors
@@ -50,6 +51,10 @@ def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
     return lambda side, likelihood, impact: _link(
         "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring
     )
+
+
+def _partner_link(pk: int) -> str:
+    return reverse("dashboards:partner-detail", args=[pk])
 
 
 def _agreement_link(pk: int) -> str:
@@ -122,7 +127,8 @@ def dashboard(request):
         "freshness": _freshness(filters),
         "can_review": Action.REVIEW in grants_for(user).everywhere or bool(grants_for(user).team_ids(Action.REVIEW)),
         "figures": {
-            "heatmap": charts.heatmap_figure(heatmap, link=_heatmap_link(filters)) if heatmap.rows else None,
+            "heatmap": charts.heatmap_figure(heatmap, link=_heatmap_link(filters),
+                                              partner_link=_partner_link) if heatmap.rows else None,
             "matrix": charts.risk_matrix_figure(matrix, link=_matrix_link(filters)) if matrix.total else None,
             "bands": charts.band_distribution_figure(distribution, bands=bands) if distribution.total else None,
             "top": charts.top_agreements_figure(top, bands=band_by_rank, link=_agreement_link) if top else None,
@@ -326,4 +332,22 @@ def partner_export(request, pk: int):
     return _csv(f"partner-{partner.pk}-profile", header, rows, [])
 
 
-__all__ = ["analyst_home", "dashboard", "export", "heatmap_cell", "matrix_cell", "partner_detail", "partner_export"]
+def agreement_export(request, pk: int, chart: str):
+    """An agreement page's chart as CSV: risk by category of its current assessment, or its score over time."""
+    agreement = get_object_or_404(assessment_selectors.agreement_list(user=request.user), pk=pk)
+    if chart == "categories":
+        current = (assessment_selectors.assessment_for_page(user=request.user).filter(
+            pk=agreement.current_assessment_id).first() if agreement.current_assessment_id else None)
+        views = assessment_rating_views(assessment=current) if current else []
+        header, rows = exports.category_bar_rows(views=views)
+    elif chart == "history":
+        header, rows = exports.score_history_rows(points=selectors.agreement_score_history(agreement=agreement))
+    else:
+        raise Http404("No such chart.")
+    return _csv(f"{agreement.reference}-{chart}", header, rows, [])
+
+
+__all__ = [
+    "agreement_export", "analyst_home", "dashboard", "export", "heatmap_cell", "matrix_cell", "partner_detail",
+    "partner_export",
+]

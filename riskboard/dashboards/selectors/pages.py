@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch
 
 from assessments import scoring
-from assessments.aggregation.rules import catalogue_rules
+from assessments.aggregation.rules import BandInfo, catalogue_rules
 from assessments.choices import AssessmentStatus
 from assessments.models import Agreement, Assessment, Partner, Rating
 
@@ -79,6 +79,7 @@ def partner_profile(*, filters: DashboardFilters, rules: ScoringRules, partner: 
 class ScorePoint:
     assessment: Assessment
     result: scoring.AgreementResult
+    band: BandInfo | None  # the headline band, from the assessment's catalogue
 
 
 def agreement_score_history(*, agreement: Agreement) -> list[ScorePoint]:
@@ -94,5 +95,5 @@ def agreement_score_history(*, agreement: Agreement) -> list[ScorePoint]:
     for assessment in assessments:
         result = assessment_result(assessment=assessment, rules=rules)
         if result is not None:
-            points.append(ScorePoint(assessment, result))
+            points.append(ScorePoint(assessment, result, rules[assessment.catalogue_id].bands.get(result.band_rank)))
     return points
