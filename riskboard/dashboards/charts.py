@@ -68,7 +68,8 @@ def wrap_label(text: str, width: int = LABEL_WIDTH) -> str:
     cut = text.rfind(" ", 0, width + 1)
     first, rest = (text[:cut], text[cut + 1:]) if cut > 0 else (text[:width], text[width:])
     if len(rest) > width:
-        rest = rest[: width - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+        cut = rest.rfind(" ", 0, width)
+        rest = (rest[:cut] if cut > 0 else rest[: width - 1]).rstrip() + "\N{HORIZONTAL ELLIPSIS}"
     return f"{first}<br>{rest}"
 
 
