@@ -134,7 +134,8 @@ class DashboardFilters:
     def querystring(self) -> str:
         """The filters that differ from the defaults, as a URL query (without "?"), for links."""
         return urlencode({
-            name: value for name, value in self.values.items() if value and value != DEFAULTS.get(name)
+            name: self.values[name] for name in DashboardFilterSet.base_filters
+            if self.values.get(name) and self.values[name] != DEFAULTS.get(name)
         })
 
     @property
@@ -145,8 +146,9 @@ class DashboardFilters:
     def described(self) -> list[tuple[str, str]]:
         """``(label, chosen value)`` of each filter that differs from its default, for headings and CSV."""
         out = []
-        for name, value in self.values.items():
-            if value and value != DEFAULTS.get(name) and name in self.form.fields:
+        for name in DashboardFilterSet.base_filters:
+            value = self.values.get(name)
+            if value and value != DEFAULTS.get(name):
                 field = self.form.fields[name]
                 if name == "team":
                     shown = next((str(team) for team in field.queryset if str(team.pk) == value), value)
