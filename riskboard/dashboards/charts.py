@@ -290,7 +290,8 @@ def trend_figure(series: Sequence) -> dict:
         if index == 0:
             highs, lows = [_num(p.score_high) for p in item.points], [_num(p.score_low) for p in item.points]
             traces.append({"type": "scatter", "mode": "lines", "x": days, "y": highs,
-                           "line": {"width": 0}, "hoverinfo": "skip", "name": f"{item.label}: high end"})
+                           "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+                           "name": f"{item.label}: high end"})
             traces.append({"type": "scatter", "mode": "lines", "x": days, "y": lows,
                            "line": {"width": 0}, "fill": "tonexty", "fillcolor": "rgba(18, 38, 63, 0.12)",
                            "hoverinfo": "skip", "name": f"{item.label}: likely range"})
@@ -300,13 +301,17 @@ def trend_figure(series: Sequence) -> dict:
             "line": {"color": colour, "dash": dash, "width": 3 if index == 0 else 2, "shape": "hv"},
             "hovertemplate": f"{item.label}<br>%{{x|%d %b %Y}}: %{{y:.2f}} (%{{customdata}} counted)<extra></extra>",
         })
+    values = [v for trace in traces for v in trace["y"] if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 25.0)
+    # A little above and below the values, at least two points tall, within the score's 0..25.
+    pad = max(1.0, (2.0 - (high - low)) / 2)
     return {
         "data": traces,
         "layout": _layout(
             height=340, showlegend=len(series) > 1, legend={"orientation": "h", "x": 0, "y": -0.2},
             xaxis={"type": "date", "fixedrange": True, "gridcolor": GRID, "automargin": True},
             yaxis={"title": {"text": "Mean residual score"}, "fixedrange": True, "gridcolor": GRID,
-                   "automargin": True, "rangemode": "tozero"},
+                   "automargin": True, "range": [max(0.0, low - pad), min(25.5, high + pad)]},
             hovermode="x unified",
         ),
     }
@@ -317,6 +322,7 @@ def movers_figure(movers: Sequence, *, link: Callable[[object], str]) -> dict:
     text giving the signed change."""
     labels = [f"{'Partner' if m.level == 'partner' else 'Category'}: {m.label}" for m in movers]
     changes = [m.change_c / 100 for m in movers]
+    reach = max([0.5, *(abs(c) for c in changes)]) * 1.45
     return {
         "data": [{
             "type": "bar", "orientation": "h", "x": changes, "y": [wrap_label(label, 40) for label in labels],
@@ -329,8 +335,10 @@ def movers_figure(movers: Sequence, *, link: Callable[[object], str]) -> dict:
         }],
         "layout": _layout(
             height=max(200, 60 + 36 * len(movers)),
-            xaxis={"title": {"text": "Change in mean residual score (points)"}, "zeroline": True,
-                   "zerolinecolor": TEXT, "fixedrange": True, "gridcolor": GRID, "automargin": True},
+            # Symmetric about zero, with room for the text past the longest bar.
+            xaxis={"title": {"text": "Change of the mean score (points)"}, "zeroline": True,
+                   "zerolinecolor": TEXT, "fixedrange": True, "gridcolor": GRID, "automargin": True,
+                   "range": [-reach, reach]},
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }

@@ -87,14 +87,20 @@ def new_page(browser, live_server) -> Iterator[Callable[[], Page]]:
     assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
 
 
-def sign_in(page: Page, user) -> None:
-    """Sign in through the login form, as a person would, and land on the agreements list."""
+def sign_in(page: Page, user, *, lands_on: str | None = None, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would, and land on the user's own page
+    (analysts: "My work"; managers, administrators and auditors: "Dashboard"), whose heading
+    ``lands_on`` names, if given."""
     page.goto(reverse("login"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Riskboard")
     page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Agreements")
+    heading = page.get_by_role("heading", level=1)
+    if lands_on:
+        expect(heading).to_have_text(lands_on)
+    else:
+        expect(heading).not_to_have_text("Sign in to Riskboard")
 
 
 def screenshot(page: Page, name: str) -> Path:

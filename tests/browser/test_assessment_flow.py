@@ -203,7 +203,8 @@ def test_assessment_from_draft_to_approval(new_page, world, categories):
 
     # 1. The analyst signs in, finds the agreement and starts its first assessment.
     analyst = new_page()
-    sign_in(analyst, world.analyst)
+    sign_in(analyst, world.analyst, lands_on="My work")
+    analyst.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
     expect(agreement_row(analyst, agreement)).to_contain_text("No approved assessment")
     agreement_row(analyst, agreement).get_by_role("link", name=agreement.reference).click()
     expect(analyst.get_by_role("heading", level=1)).to_have_text(agreement.title)
@@ -384,6 +385,7 @@ def _agreements(page: Page, world, categories, axe) -> None:
     world.submitted(world.agreement())
     world.agreement()
     sign_in(page, world.analyst)
+    page.goto(reverse("assessments:agreement-list"))
     axe(page, "agreements list")
 
 

@@ -66,4 +66,9 @@ def scoped_changes(*, team_ids: frozenset[int] | None, level: str, start: dt.dat
     return out
 
 
-__all__ = ["TeamSnapshotsUnavailable", "TrendPoint", "scoped_changes", "scoped_trend"]
+def history_start() -> dt.date | None:
+    """The first day any snapshot was recorded: before it there is no history to compare with."""
+    return ScoreSnapshot.objects.order_by("day").values_list("day", flat=True).first()
+
+
+__all__ = ["TeamSnapshotsUnavailable", "TrendPoint", "history_start", "scoped_changes", "scoped_trend"]

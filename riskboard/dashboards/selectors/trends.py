@@ -7,6 +7,7 @@ partner kind, agreement kind and status) cannot apply to them: the dashboard say
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from assessments import scoring
@@ -15,7 +16,7 @@ from assessments.models import ScoreLevel
 
 from ..filtersets import DashboardFilters
 from .scope import ScoringRules
-from .snapshots import TeamSnapshotsUnavailable, TrendPoint, scoped_changes, scoped_trend
+from .snapshots import TeamSnapshotsUnavailable, TrendPoint, history_start, scoped_changes, scoped_trend
 
 MAX_SERIES = 6  # chosen partners and categories, besides the portfolio
 UNAVAILABLE = (
@@ -108,6 +109,7 @@ class Movers:
     partners: list[Mover] = field(default_factory=list)  # largest change first, up or down
     categories: list[Mover] = field(default_factory=list)
     unavailable: str = ""
+    since: dt.date | None = None  # the day compared with: the period's start, or the first day recorded
 
     @property
     def all(self) -> list[Mover]:
@@ -127,13 +129,14 @@ def _movers(changes, labels: dict[str, str], level: str, limit: int) -> list[Mov
 
 def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 5) -> Movers:
     """The partners and categories whose mean score changed most over the period, up or down."""
+    # A history younger than the period is compared from its first day, not from nothing.
+    first = history_start()
+    start = max(filters.start, first) if first else filters.start
     try:
-        partner_changes = scoped_changes(
-            team_ids=filters.team_ids, level=ScoreLevel.PARTNER, start=filters.start, end=filters.end
-        )
-        category_changes = scoped_changes(
-            team_ids=filters.team_ids, level=ScoreLevel.CATEGORY, start=filters.start, end=filters.end
-        )
+        partner_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.PARTNER, start=start,
+                                         end=filters.end)
+        category_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.CATEGORY, start=start,
+                                          end=filters.end)
     except TeamSnapshotsUnavailable:
         return Movers(unavailable=UNAVAILABLE)
     ids = [int(key) for key in partner_changes if key.isdigit()]
@@ -144,4 +147,5 @@ def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: i
     return Movers(
         partners=_movers(partner_changes, {str(pk): name for pk, name in names.items()}, ScoreLevel.PARTNER, limit),
         categories=_movers(category_changes, rules.category_names, ScoreLevel.CATEGORY, limit),
+        since=start,
     )
