@@ -38,8 +38,12 @@ What is measured (medians of repeated runs unless said otherwise):
   each one request of each page at each size. ``*_large_to_small_ratio``: how much the page
   slows as the history grows 100-fold.
 
-``bench/run.py --only scores`` or ``--only audit`` measures one part and updates its keys in
-``bench/results.json``, keeping the others.
+- ``dashboard_*``, ``heatmap_payload_kib``, ``first_load_kib``, ``repeat_load_kib``: the manager's
+  dashboard at this portfolio and at the small one (the same ``_small`` database): see
+  ``bench/dashboard.py``.
+
+``bench/run.py --only scores``, ``--only audit`` or ``--only dashboard`` measures one part and
+updates its keys in ``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
@@ -97,6 +101,9 @@ TARGETS = {
     "worker_peak_rss_mb": ("<=", 300),
     "audit_page_large_to_small_ratio": ("<=", 2),
     "audit_deep_page_large_to_small_ratio": ("<=", 2),
+    "dashboard_time_ratio": ("<=", 2),
+    "heatmap_payload_kib": ("<=", 200),
+    "repeat_load_kib": ("<=", 100),
 }
 
 
@@ -463,7 +470,8 @@ def measure_scores(results: dict, rng: random.Random) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
-    parser.add_argument("--only", choices=["scores", "audit"], help="measure one part, keep the other's keys")
+    parser.add_argument("--only", choices=["scores", "audit", "dashboard"],
+                        help="measure one part, keep the others' keys")
     parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -482,15 +490,21 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
     }
     say(f"Portfolio: {results['agreements']:,} agreements, {results['ratings']:,} ratings.")
-    if args.only != "audit":
+    if args.only in (None, "scores"):
         results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         measure_scores(results, rng)
-    if args.only != "scores":
+    if args.only in (None, "audit"):
         measure_audit(results)  # sets audit_measured_at
+    if args.only in (None, "dashboard"):
+        from bench.dashboard import measure_dashboard_sizes  # the dashboards (issue 9): bench/dashboard.py
+
+        results.update(measure_dashboard_sizes(database_url=os.environ["DATABASE_URL"], large=agreements))
     if args.only and RESULTS.exists():
         # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
         results = {**json.loads(RESULTS.read_text()), **results}
 
+    if "dashboard_queries_small" in results:
+        TARGETS["dashboard_queries_large"] = ("==", results["dashboard_queries_small"])
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     say("")
     say(f"{'key':<38} {'value':>12}  target")

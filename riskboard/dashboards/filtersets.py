@@ -63,7 +63,7 @@ class DashboardFilterSet(django_filters.FilterSet):
         label="Agreement status", empty_label=None,
     )
     period = django_filters.ChoiceFilter(
-        choices=PERIODS, method="filter_period", label="Period of trends and movers", empty_label=None
+        choices=PERIODS, method="filter_period", label="Trend period", empty_label=None
     )
 
     class Meta:

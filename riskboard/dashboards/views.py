@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -38,19 +39,35 @@ def _link(name: str, *args, query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
+def _link_maker(name: str, *kinds: type, query: str = "") -> Callable[..., str]:
+    """``make(*args)``: the URL of ``name`` with ``args``, plus ``query``, as ``_link`` gives it. The
+    URL is resolved once, with placeholder arguments, then filled in: a dashboard links every cell
+    of its charts and tables, and resolving a URL each time costs more than the rest of the page.
+    ``kinds``: the type of each argument (int, or str for slugs and category codes)."""
+    placeholders = [9_876_543_210 + i if kind is int else f"PLACEHOLDER{i}X" for i, kind in enumerate(kinds)]
+    pattern = reverse(name, args=placeholders)
+    suffix = f"?{query}" if query else ""
+
+    def make(*args) -> str:
+        url = pattern
+        for placeholder, value in zip(placeholders, args, strict=True):
+            url = url.replace(str(placeholder), quote(str(value), safe=""), 1)
+        return url + suffix
+
+    return make
+
+
 def _has_role(user) -> bool:
     grants = grants_for(user)
     return bool(grants.everywhere) or bool(grants.per_team)
 
 
 def _heatmap_link(filters: DashboardFilters) -> Callable[[int, str], str]:
-    return lambda partner_id, code: _link("dashboards:heatmap-cell", partner_id, code, query=filters.querystring)
+    return _link_maker("dashboards:heatmap-cell", int, str, query=filters.querystring)
 
 
 def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
-    return lambda side, likelihood, impact: _link(
-        "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring
-    )
+    return _link_maker("dashboards:matrix-cell", str, int, int, query=filters.querystring)
 
 
 def _partner_link(pk: int) -> str:
@@ -85,6 +102,7 @@ def dashboard(request):
     rules = selectors.scoring_rules()
     scale = rules.scale
     heatmap = selectors.partner_heatmap(filters=filters, rules=rules, page=request.GET.get("page"))
+    heatmap_link, partner_link = _heatmap_link(filters), _link_maker("dashboards:partner-detail", int)
     matrix = selectors.risk_matrix_counts(filters=filters, rules=rules)
     distribution = selectors.band_distribution(filters=filters)
     portfolio = selectors.portfolio_tally(filters=filters)
@@ -97,6 +115,7 @@ def dashboard(request):
     bands = scale.ordered
     band_by_rank = dict(scale.bands)
     page = heatmap.page
+    scores_partner = _link_maker("scores:partner", int)
     context = {
         "filters": filters,
         "filter_form": filters.form,
@@ -108,6 +127,9 @@ def dashboard(request):
         "portfolio_band": scale.band_of_mean(portfolio),
         "severe": _severe_counts(distribution, bands),
         "heatmap": heatmap,
+        "heatmap_table": heatmap.grid(link=heatmap_link),
+        "partner_links": {row.partner_id: (partner_link(row.partner_id), scores_partner(row.partner_id))
+                          for row in heatmap.rows},
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "matrix": matrix,
@@ -127,8 +149,8 @@ def dashboard(request):
         "freshness": _freshness(filters),
         "can_review": Action.REVIEW in grants_for(user).everywhere or bool(grants_for(user).team_ids(Action.REVIEW)),
         "figures": {
-            "heatmap": charts.heatmap_figure(heatmap, link=_heatmap_link(filters),
-                                              partner_link=_partner_link) if heatmap.rows else None,
+            "heatmap": charts.heatmap_figure(heatmap, link=heatmap_link, partner_link=partner_link)
+            if heatmap.rows else None,
             "matrix": charts.risk_matrix_figure(matrix, link=_matrix_link(filters)) if matrix.total else None,
             "bands": charts.band_distribution_figure(distribution, bands=bands) if distribution.total else None,
             "top": charts.top_agreements_figure(top, bands=band_by_rank, link=_agreement_link) if top else None,

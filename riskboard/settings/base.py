@@ -65,6 +65,9 @@ MIDDLEWARE = [
     # A NUL character in the path, query string, form data or cookies: 400 before anything reads them.
     "riskboard.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (static files come compressed from whitenoise, above): a dashboard's HTML
+    # holds its charts' data. Django's gzip pads each response at random against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

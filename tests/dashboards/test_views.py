@@ -237,6 +237,7 @@ def test_the_analyst_home_lists_returned_drafts_and_due_reviews(client, world):
     draft = world.draft()
     due = world.approved()
     Assessment.objects.filter(pk=due.pk).update(next_review_date=dt.date.today() - dt.timedelta(days=2))
+    aggregation.scores_full_recompute()
     html = text(get(client, world.analyst, reverse("dashboards:analyst-home")))
     assert "Cite the liaison report." in html
     assert reverse("assessments:assessment-edit", args=[returned.pk]) in html
@@ -306,13 +307,18 @@ def count_queries(client, user, url, data=None) -> int:
     return len(queries.captured_queries)
 
 
+def audit_context() -> int:
+    """The audit trail's per-request context: one statement, on PostgreSQL only."""
+    return int(connection.vendor == "postgresql")
+
+
 @pytest.mark.parametrize(("user", "limit"), [("manager", 24), ("auditor", 32)])  # the auditor's trends: +8
 def test_the_dashboard_costs_the_same_queries_at_two_portfolio_sizes(client, world, user, limit):
     grow(world, 2)
     small = count_queries(client, getattr(world, user), DASHBOARD)
     grow(world, 24)
     large = count_queries(client, getattr(world, user), DASHBOARD)
-    assert small == large <= limit
+    assert small == large <= limit + audit_context()
 
 
 def test_the_other_pages_cost_the_same_queries_at_two_portfolio_sizes(client, world):
@@ -325,11 +331,20 @@ def test_the_other_pages_cost_the_same_queries_at_two_portfolio_sizes(client, wo
             (reverse("dashboards:heatmap-cell", args=[partner.pk, code]), 11),
             (reverse("dashboards:matrix-cell", args=["residual", 2, 2]), 7),
             (reverse("dashboards:partner-detail", args=[partner.pk]), 13),
-            (reverse("dashboards:analyst-home"), 10),
+            (reverse("dashboards:analyst-home"), 9),
             *((reverse("dashboards:export", args=[chart]), 8) for chart in CHARTS),
         ]
 
     small = {url: count_queries(client, world.manager, url) for url, _ in urls()}
     grow(world, 20)
     for url, limit in urls():
-        assert count_queries(client, world.manager, url) == small[url] <= limit, url
+        assert count_queries(client, world.manager, url) == small[url] <= limit + audit_context(), url
+
+
+def test_links_made_from_a_pattern_are_the_links_reverse_gives():
+    from riskboard.dashboards.views import _link, _link_maker
+
+    cell = _link_maker("dashboards:heatmap-cell", int, str, query="region=europe")
+    assert cell(12, "CAT_1") == _link("dashboards:heatmap-cell", 12, "CAT_1", query="region=europe")
+    matrix = _link_maker("dashboards:matrix-cell", str, int, int)
+    assert matrix("residual", 5, 1) == reverse("dashboards:matrix-cell", args=["residual", 5, 1])

@@ -7,16 +7,18 @@ fixed number of queries whatever the portfolio's size; the numbers are summed in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Max, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Max, QuerySet, Sum, Value, When
 from django.db.models.lookups import Exact
 
 from assessments import scoring
 from assessments.aggregation.rules import CatalogueRules, confidence_widening
+from assessments.aggregation.selectors import COMPLETE_RATING
 from assessments.choices import AssessmentStatus
 from assessments.models import AgreementScore, Assessment, Partner, Rating
+from assessments.rules import LEVEL_FIELDS
 
 from ..filtersets import DashboardFilters
 from .scope import (
@@ -71,16 +73,19 @@ class Heatmap:
     def cell(self, partner_id: int, code: str) -> HeatCell | None:
         return self.cells.get((partner_id, code))
 
-    @property
-    def grid(self) -> list[tuple[PartnerRow, list[tuple[str, HeatCell | None, object]]]]:
-        """Rows for a table: each partner with ``(code, cell, band of its mean)`` per column."""
+    def grid(self, *, link) -> list[tuple[PartnerRow, list[tuple[str, HeatCell | None, object, str | None]]]]:
+        """Rows for a table: each partner with ``(code, cell, band of its mean, link(partner id, code))``
+        per column; no link where nothing is counted."""
         scale = self.rules.scale
         out = []
         for row in self.rows:
             cells = []
             for code, _ in self.categories:
                 cell = self.cell(row.partner_id, code)
-                cells.append((code, cell, scale.band_of_mean(cell.tally) if cell else None))
+                if cell is None:
+                    cells.append((code, None, None, None))
+                else:
+                    cells.append((code, cell, scale.band_of_mean(cell.tally), link(row.partner_id, code)))
             out.append((row, cells))
         return out
 
@@ -192,13 +197,15 @@ class MatrixCounts:
 
 
 def risk_matrix_counts(*, filters: DashboardFilters, rules: ScoringRules) -> MatrixCounts:
-    """Counts of the counted agreements' current ratings per matrix cell, on both sides (two queries)."""
-    ratings = current_ratings(filters=filters)
-    out = {}
-    for side in SIDES:
-        levels = (f"{side}_likelihood", f"{side}_impact")
-        rows = ratings.order_by().values(*levels).annotate(n=Count("pk"))
-        out[side] = {(row[levels[0]], row[levels[1]]): row["n"] for row in rows}
+    """Counts of the counted agreements' current ratings per matrix cell, on both sides: one scan of
+    the ratings, grouped by all four levels (at most 625 groups), then summed per side."""
+    levels = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+    out: dict[str, dict[tuple[int, int], int]] = {side: {} for side in SIDES}
+    for il, ii, rl, ri, n in current_ratings(filters=filters).order_by().values_list(*levels).annotate(
+        n=Count("pk")
+    ):
+        out["inherent"][(il, ii)] = out["inherent"].get((il, ii), 0) + n
+        out["residual"][(rl, ri)] = out["residual"].get((rl, ri), 0) + n
     return MatrixCounts(out["inherent"], out["residual"], rules)
 
 
@@ -249,12 +256,18 @@ def portfolio_tally(*, filters: DashboardFilters) -> scoring.Tally:
 # --- Top agreements --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EarlierAssessment:
+    pk: int
+    as_of: dt.date
+    catalogue_id: int
+
+
 @dataclass
 class TopAgreement:
     score: AgreementScore  # with .agreement and .assessment
-    previous: Assessment | None = None
+    previous: EarlierAssessment | None = None  # the approved assessment before the current one
     previous_result: scoring.AgreementResult | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def change_c(self) -> int | None:
@@ -279,24 +292,40 @@ def top_agreements(*, filters: DashboardFilters, rules: ScoringRules, limit: int
         Assessment.objects.filter(agreement_id__in=list(by_agreement), status=AssessmentStatus.APPROVED)
         .exclude(pk__in=[row.score.assessment_id for row in rows])
         .order_by("agreement_id", "-approved_at", "-id")
-        .prefetch_related(Prefetch("ratings", queryset=Rating.objects.select_related("category")))
+        .values_list("pk", "agreement_id", "approved_at", "as_of", "catalogue_id")
     )
-    for assessment in earlier:
-        row = by_agreement[assessment.agreement_id]
+    for pk, agreement_id, approved_at, as_of, catalogue_id in earlier:
+        row = by_agreement[agreement_id]
         # The latest approved before the current one: approved earlier, or at the same time with a lower id.
         current = row.score.assessment
-        before = (assessment.approved_at, assessment.pk) < (current.approved_at, current.pk)
-        if row.previous is None and before:
-            row.previous = assessment
-            row.previous_result = assessment_result(assessment=assessment, rules=rules.by_catalogue)
+        if row.previous is None and (approved_at, pk) < (current.approved_at, current.pk):
+            row.previous = EarlierAssessment(pk, as_of, catalogue_id)
+    previous = {row.previous.pk: row for row in rows if row.previous}
+    ratings: dict[int, list[scoring.RatingInput]] = {}
+    for values in Rating.objects.filter(COMPLETE_RATING, assessment_id__in=list(previous)).values_list(
+        "pk", "assessment_id", "category__code", "category__weight", *LEVEL_FIELDS, "confidence"
+    ):
+        pk, assessment_id, code, weight, il, ii, rl, ri, confidence = values
+        ratings.setdefault(assessment_id, []).append(
+            scoring.RatingInput(pk, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+    for assessment_id, row in previous.items():
+        row.previous_result = ratings_result(
+            catalogue_id=row.previous.catalogue_id, ratings=ratings.get(assessment_id, []), rules=rules.by_catalogue
+        )
     return rows
+
+
+def ratings_result(*, catalogue_id: int, ratings: list[scoring.RatingInput], rules) -> scoring.AgreementResult | None:
+    """The score of complete ratings by their catalogue's rules (pure)."""
+    catalogue: CatalogueRules | None = rules.get(catalogue_id)
+    if catalogue is None:
+        return None
+    return scoring.agreement_score(ratings, matrix=catalogue.matrix, rollup=catalogue.rollup,
+                                   widening=confidence_widening())
 
 
 def assessment_result(*, assessment: Assessment, rules) -> scoring.AgreementResult | None:
     """An assessment's score by its catalogue's rules, from its prefetched ratings (no query)."""
-    catalogue: CatalogueRules | None = rules.get(assessment.catalogue_id)
-    if catalogue is None:
-        return None
     inputs = [
         scoring.RatingInput(
             rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
@@ -305,6 +334,4 @@ def assessment_result(*, assessment: Assessment, rules) -> scoring.AgreementResu
         )
         for rating in assessment.ratings.all() if rating.is_complete
     ]
-    return scoring.agreement_score(
-        inputs, matrix=catalogue.matrix, rollup=catalogue.rollup, widening=confidence_widening()
-    )
+    return ratings_result(catalogue_id=assessment.catalogue_id, ratings=inputs, rules=rules)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from assessments import selectors as assessment_selectors
 from assessments import services
-from assessments.choices import AssessmentStatus
-from assessments.models import Agreement, Assessment
+from assessments.choices import OPEN_STATUSES, AssessmentStatus
+from assessments.models import Agreement, AgreementScore, Assessment
 from riskboard.permissions import Action
 
 DUE_WITHIN_DAYS = 30
@@ -47,7 +46,7 @@ def approvals_queue(*, user, agreements: QuerySet[Agreement], limit: int = 10) -
 class ReviewsDue:
     overdue: int
     due_soon: int  # within DUE_WITHIN_DAYS days, not overdue
-    rows: list  # rows of assessments.selectors.agreement_list, earliest due first
+    rows: list  # agreements, earliest due first
     today: dt.date
     within_days: int = DUE_WITHIN_DAYS
 
@@ -60,15 +59,31 @@ def reviews_due(
     *, user, agreements: QuerySet[Agreement], limit: int = 10, today: dt.date | None = None,
     within_days: int = DUE_WITHIN_DAYS,
 ) -> ReviewsDue:
-    """Agreements among ``agreements`` whose latest approved assessment is due for review within
-    ``within_days`` days or overdue (the next review date its approval set). Two queries."""
+    """Agreements among ``agreements`` (already scoped to ``user``) whose current assessment is due
+    for review within ``within_days`` days or overdue: the next review date set when it was
+    approved. The current assessment is the one their stored score names, their latest approved
+    (a join, not a subquery per agreement). Rows are agreements with ``next_review_date``,
+    ``open_assessment_id`` and ``open_assessment_status`` set. Two queries."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=within_days)
-    due = assessment_selectors.agreement_list(user=user).filter(
-        pk__in=agreements.values("pk"), next_review_date__lte=horizon
+    due = AgreementScore.objects.filter(
+        agreement_id__in=agreements.values("pk"), assessment__next_review_date__lte=horizon
     )
-    counts = due.aggregate(overdue=Count("pk", filter=Q(next_review_date__lt=today)), total=Count("pk"))
-    rows = list(due.order_by("next_review_date", "reference")[:limit]) if counts["total"] else []
+    counts = due.aggregate(overdue=Count("pk", filter=Q(assessment__next_review_date__lt=today)), total=Count("pk"))
+    rows = []
+    if counts["total"]:
+        open_assessment = Assessment.objects.filter(agreement_id=OuterRef("agreement_id"), status__in=OPEN_STATUSES)
+        scores = (
+            due.select_related("agreement__owner_team", "assessment")
+            .annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
+                      open_status=Subquery(open_assessment.values("status")[:1]))
+            .order_by("assessment__next_review_date", "agreement__reference")[:limit]
+        )
+        for score in scores:
+            agreement = score.agreement
+            agreement.next_review_date = score.assessment.next_review_date
+            agreement.open_assessment_id, agreement.open_assessment_status = score.open_id, score.open_status
+            rows.append(agreement)
     return ReviewsDue(counts["overdue"], counts["total"] - counts["overdue"], rows, today, within_days)
 
 
