@@ -33,10 +33,11 @@ def approvals_queue(*, user, agreements: QuerySet[Agreement], limit: int = 10) -
         .filter(status=AssessmentStatus.SUBMITTED, agreement_id__in=agreements.values("pk"))
     )
     total = queryset.count()
+    # Read even when the count is 0: the page costs the same queries whatever the data.
     rows = list(
         queryset.select_related("agreement__owner_team").prefetch_related("authors").order_by("submitted_at", "pk")[
             :limit]
-    ) if total else []
+    )
     for row in rows:
         row.can_review = services.assessment_can_review(assessment=row, user=user)
     return Queue(rows, total)
@@ -71,19 +72,18 @@ def reviews_due(
     )
     counts = due.aggregate(overdue=Count("pk", filter=Q(assessment__next_review_date__lt=today)), total=Count("pk"))
     rows = []
-    if counts["total"]:
-        open_assessment = Assessment.objects.filter(agreement_id=OuterRef("agreement_id"), status__in=OPEN_STATUSES)
-        scores = (
-            due.select_related("agreement__owner_team", "assessment")
-            .annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
-                      open_status=Subquery(open_assessment.values("status")[:1]))
-            .order_by("assessment__next_review_date", "agreement__reference")[:limit]
-        )
-        for score in scores:
-            agreement = score.agreement
-            agreement.next_review_date = score.assessment.next_review_date
-            agreement.open_assessment_id, agreement.open_assessment_status = score.open_id, score.open_status
-            rows.append(agreement)
+    open_assessment = Assessment.objects.filter(agreement_id=OuterRef("agreement_id"), status__in=OPEN_STATUSES)
+    scores = (
+        due.select_related("agreement__owner_team", "assessment")
+        .annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
+                  open_status=Subquery(open_assessment.values("status")[:1]))
+        .order_by("assessment__next_review_date", "agreement__reference")[:limit]
+    )
+    for score in scores:  # read even when none is due: the same queries whatever the data
+        agreement = score.agreement
+        agreement.next_review_date = score.assessment.next_review_date
+        agreement.open_assessment_id, agreement.open_assessment_status = score.open_id, score.open_status
+        rows.append(agreement)
     return ReviewsDue(counts["overdue"], counts["total"] - counts["overdue"], rows, today, within_days)
 
 
