@@ -70,10 +70,6 @@ def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
     return _link_maker("dashboards:matrix-cell", str, int, int, query=filters.querystring)
 
 
-def _partner_link(pk: int) -> str:
-    return reverse("dashboards:partner-detail", args=[pk])
-
-
 def _agreement_link(pk: int) -> str:
     return reverse("assessments:agreement-detail", args=[pk])
 
