@@ -39,7 +39,7 @@ class PlotlyFinder(BaseFinder):
     def find(self, path, find_all=False, **kwargs):
         find_all = kwargs.pop("all", find_all)  # the argument's name before Django 5.2
         if path != PLOTLY_JS:
-            return [] if find_all else None
+            return []  # as Django's own finders answer "not here", whatever find_all says
         found = safe_join(PACKAGE_DATA, self.filename)
         return [found] if find_all else found
 
