@@ -23,3 +23,16 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class LevelConverter:
+    """``<level:likelihood>``: a level of the likelihood and impact scales (one digit, 1 to 5), so a
+    matrix cell outside the scales is a 404 before any view runs."""
+
+    regex = "[1-5]"  # catalogue.models.SCALE_MIN..SCALE_MAX (a test keeps them in step)
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

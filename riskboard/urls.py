@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from . import views
-from .converters import IdConverter
+from .converters import IdConverter, LevelConverter
 
 # Ids in paths are ``<id:pk>``: bounded, so an oversized number is a 404 (tests/test_bad_input.py).
 register_converter(IdConverter, "id")
+register_converter(LevelConverter, "level")  # a level of the risk matrix, 1 to 5
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -32,7 +32,7 @@ JUNK_VALUES = (
     "x" * 1000, "\N{SNOWMAN}", "-reference",
 )
 # Read by views straight from request.GET (the rest come from forms and filtersets).
-DIRECT_PARAMS = {"page", "ordering", "next", "reviewed", "as_of", "sort"}
+DIRECT_PARAMS = {"page", "ordering", "next", "reviewed", "as_of", "sort", "trend_partner", "trend_category"}
 PROJECT_APPS = ("assessments", "audit", "catalogue", "riskboard")
 PLACEHOLDER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 

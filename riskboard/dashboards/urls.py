@@ -11,11 +11,11 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/heatmap/<int:partner_id>/<str:code>/", views.heatmap_cell, name="heatmap-cell"),
-    path("dashboard/matrix/<str:side>/<int:likelihood>/<int:impact>/", views.matrix_cell, name="matrix-cell"),
+    path("dashboard/heatmap/<id:partner_id>/<str:code>/", views.heatmap_cell, name="heatmap-cell"),
+    path("dashboard/matrix/<str:side>/<level:likelihood>/<level:impact>/", views.matrix_cell, name="matrix-cell"),
     path("dashboard/export/<slug:chart>.csv", views.export, name="export"),
-    path("dashboard/agreements/<int:pk>/<slug:chart>.csv", views.agreement_export, name="agreement-export"),
+    path("dashboard/agreements/<id:pk>/<slug:chart>.csv", views.agreement_export, name="agreement-export"),
     path("my-work/", views.analyst_home, name="analyst-home"),
-    path("partners/<int:pk>/", views.partner_detail, name="partner-detail"),
-    path("partners/<int:pk>/profile.csv", views.partner_export, name="partner-export"),
+    path("partners/<id:pk>/", views.partner_detail, name="partner-detail"),
+    path("partners/<id:pk>/profile.csv", views.partner_export, name="partner-export"),
 ]

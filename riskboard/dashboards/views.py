@@ -43,7 +43,7 @@ def _link_maker(name: str, *kinds: type, query: str = "") -> Callable[..., str]:
     """``make(*args)``: the URL of ``name`` with ``args``, plus ``query``, as ``_link`` gives it. The
     URL is resolved once, with placeholder arguments, then filled in: a dashboard links every cell
     of its charts and tables, and resolving a URL each time costs more than the rest of the page.
-    ``kinds``: the type of each argument (int, or str for slugs and category codes)."""
+    ``kinds``: the type of each argument: int (an ``<id:>``), or str (a ``<str:>`` or ``<slug:>``)."""
     placeholders = [9_876_543_210 + i if kind is int else f"PLACEHOLDER{i}X" for i, kind in enumerate(kinds)]
     pattern = reverse(name, args=placeholders)
     suffix = f"?{query}" if query else ""
@@ -67,7 +67,9 @@ def _heatmap_link(filters: DashboardFilters) -> Callable[[int, str], str]:
 
 
 def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
-    return _link_maker("dashboards:matrix-cell", str, int, int, query=filters.querystring)
+    return lambda side, likelihood, impact: _link(
+        "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring
+    )
 
 
 def _agreement_link(pk: int) -> str:

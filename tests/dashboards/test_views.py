@@ -216,7 +216,7 @@ def test_the_matrix_drill_down_lists_ratings_a_page_at_a_time(client, world):
     assert "27 ratings in this cell" in html and html.count("data-rationale-link") == 25
     assert text(get(client, world.manager, url, {"page": 2})).count("data-rationale-link") == 2
     client.force_login(world.manager)
-    assert client.get(reverse("dashboards:matrix-cell", args=["residual", 6, 1])).status_code == 404
+    assert client.get("/dashboard/matrix/residual/6/1/").status_code == 404
     assert client.get(reverse("dashboards:matrix-cell", args=["sideways", 1, 1])).status_code == 404
 
 
@@ -346,8 +346,8 @@ def test_links_made_from_a_pattern_are_the_links_reverse_gives():
 
     cell = _link_maker("dashboards:heatmap-cell", int, str, query="region=europe")
     assert cell(12, "CAT_1") == _link("dashboards:heatmap-cell", 12, "CAT_1", query="region=europe")
-    matrix = _link_maker("dashboards:matrix-cell", str, int, int)
-    assert matrix("residual", 5, 1) == reverse("dashboards:matrix-cell", args=["residual", 5, 1])
+    partner = _link_maker("dashboards:partner-detail", int)
+    assert partner(7) == reverse("dashboards:partner-detail", args=[7])
 
 
 def test_the_dashboard_reads_the_same_whether_or_not_a_review_is_due(client, world):
@@ -359,3 +359,10 @@ def test_the_dashboard_reads_the_same_whether_or_not_a_review_is_due(client, wor
     none_due = count_queries(client, world.manager, DASHBOARD)
     Assessment.objects.filter(pk=approved.pk).update(next_review_date=dt.date.today())
     assert count_queries(client, world.manager, DASHBOARD) == none_due
+
+
+def test_the_matrix_levels_in_paths_are_the_scales_levels():
+    from catalogue.models import SCALE_MAX, SCALE_MIN
+    from riskboard.converters import LevelConverter
+
+    assert LevelConverter.regex == f"[{SCALE_MIN}-{SCALE_MAX}]"

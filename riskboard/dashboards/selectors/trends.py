@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from assessments import scoring
 from assessments import selectors as assessment_selectors
 from assessments.models import ScoreLevel
+from riskboard.converters import ID_MAX
 
 from ..filtersets import DashboardFilters
 from .scope import ScoringRules
@@ -62,7 +63,7 @@ class Trends:
 
 def trend_choices(*, filters: DashboardFilters, data) -> tuple[list[tuple[int, str]], list[str]]:
     """The partners (visible to the user) and category codes chosen for the trend chart in ``data``."""
-    raw_ids = [value for value in data.getlist("trend_partner") if value.isdigit()][:MAX_SERIES]
+    raw_ids = [int(v) for v in data.getlist("trend_partner") if v.isdigit() and int(v) <= ID_MAX][:MAX_SERIES]
     partners = list(
         assessment_selectors.partners_visible_to(user=filters.user).filter(pk__in=raw_ids).values_list("pk", "name")
     ) if raw_ids else []
