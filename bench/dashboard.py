@@ -133,8 +133,8 @@ def _ensure_portfolio(agreements: int) -> None:
 def _manager():
     from django.contrib.auth import get_user_model
 
-    from assessments.choices import Role
     from assessments.models import Membership, Team
+    from riskboard.roles import Role
 
     team = Team.objects.filter(slug__startswith="gen-s").order_by("slug").first()
     user, _ = get_user_model().objects.get_or_create(username=TEAM_MANAGER)

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
-from assessments.aggregation.explain import category_known
-from assessments.aggregation.selectors import Freshness
 from assessments.models import Agreement, DirtyAgreement, PortfolioScore
+from assessments.selectors import Freshness
+from assessments.selectors.explain import category_known
 from assessments.views.common import assessment_rating_views
 from riskboard.permissions import Action, grants_for
 

@@ -16,12 +16,12 @@ from types import SimpleNamespace
 from django.core.paginator import Paginator
 
 from assessments import scoring
-from assessments.aggregation.rules import BandInfo
-from assessments.aggregation.selectors import TrendPoint
+from assessments.aggregation.catalogue_rules import BandInfo
 from riskboard.dashboards import charts
 from riskboard.dashboards.selectors.pages import CategoryProfile, PartnerProfile, ScorePoint
 from riskboard.dashboards.selectors.portfolio import BandDistribution, HeatCell, Heatmap, MatrixCounts, PartnerRow
 from riskboard.dashboards.selectors.scope import DisplayScale, ScoringRules
+from riskboard.dashboards.selectors.snapshots import TrendPoint
 from riskboard.dashboards.selectors.trends import Mover, TrendSeries
 
 LOW, MEDIUM, HIGH, CRITICAL = (

@@ -15,8 +15,8 @@ import pytest
 from django.http import QueryDict
 
 from assessments import aggregation, scoring
-from assessments.aggregation.rules import catalogue_rules, confidence_widening
-from assessments.choices import AgreementStatus, AssessmentStatus, Region, Role
+from assessments.aggregation.catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
+from assessments.choices import AgreementStatus, AssessmentStatus, Region
 from assessments.models import (
     AgreementScore,
     Assessment,
@@ -26,9 +26,11 @@ from assessments.models import (
     PortfolioScore,
     Rating,
 )
+from assessments.models.querysets import COMPLETE_RATING
 from riskboard.dashboards import selectors
 from riskboard.dashboards.filtersets import dashboard_filters
 from riskboard.dashboards.selectors.pages import median_of_counts
+from riskboard.roles import Role
 from tests.assessments.conftest import build_portfolio
 from tests.factories import MembershipFactory, PartnerFactory
 
@@ -54,13 +56,9 @@ def scoped_reference(*, team_ids=None) -> dict[tuple, scoring.Tally]:
     for agreement_id, assessment in latest.items():
         rule = rules[assessment.catalogue_id]
         scores = tuple(
-            scoring.rating_score(
-                scoring.RatingInput(r.pk, r.category.code, scoring.weight_hundredths(r.category.weight),
-                                    r.inherent_likelihood, r.inherent_impact, r.residual_likelihood,
-                                    r.residual_impact, r.confidence),
-                matrix=rule.matrix, widening=confidence_widening(),
-            )
-            for r in Rating.objects.filter(assessment=assessment).select_related("category") if r.is_complete
+            scoring.rating_score(rating_levels(row, categories=rule.categories), matrix=rule.matrix,
+                                 widening=confidence_widening())
+            for row in Rating.objects.filter(COMPLETE_RATING, assessment=assessment).values_list(*RATING_COLUMNS)
         )
         result = scoring.agreement_result(scores, matrix=rule.matrix, rollup=rule.rollup)
         partners = tuple(assessment.agreement.partners.values_list("pk", flat=True))

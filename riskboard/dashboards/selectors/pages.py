@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F
 
 from assessments import scoring
-from assessments.aggregation.rules import BandInfo, catalogue_rules
+from assessments.aggregation.catalogue_rules import BandInfo, catalogue_rules
 from assessments.choices import AssessmentStatus
-from assessments.models import Agreement, Assessment, Partner, Rating
+from assessments.models import Agreement, Assessment, Partner
 
 from ..filtersets import DashboardFilters
 from .portfolio import PartnerRow, assessment_result, partner_category_cells, partner_rows
@@ -88,7 +88,7 @@ def agreement_score_history(*, agreement: Agreement) -> list[ScorePoint]:
     assessments = list(
         Assessment.objects.filter(agreement=agreement, status=AssessmentStatus.APPROVED)
         .order_by("approved_at", "pk")
-        .prefetch_related(Prefetch("ratings", queryset=Rating.objects.select_related("category")))
+        .prefetch_related("ratings")
     )
     rules = catalogue_rules(catalogue_ids={a.catalogue_id for a in assessments}) if assessments else {}
     points = []

@@ -7,6 +7,7 @@ fixed number of queries whatever the portfolio's size; the numbers are summed in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -14,11 +15,10 @@ from django.db.models import Case, Count, Max, QuerySet, Sum, Value, When
 from django.db.models.lookups import Exact
 
 from assessments import scoring
-from assessments.aggregation.rules import CatalogueRules, confidence_widening
-from assessments.aggregation.selectors import COMPLETE_RATING
+from assessments.aggregation.catalogue_rules import RATING_COLUMNS, CatalogueRules, confidence_widening, rating_levels
 from assessments.choices import AssessmentStatus
 from assessments.models import AgreementScore, Assessment, Partner, Rating
-from assessments.rules import LEVEL_FIELDS
+from assessments.models.querysets import COMPLETE_RATING
 
 from ..filtersets import DashboardFilters
 from .scope import (
@@ -301,37 +301,30 @@ def top_agreements(*, filters: DashboardFilters, rules: ScoringRules, limit: int
         if row.previous is None and (approved_at, pk) < (current.approved_at, current.pk):
             row.previous = EarlierAssessment(pk, as_of, catalogue_id)
     previous = {row.previous.pk: row for row in rows if row.previous}
-    ratings: dict[int, list[scoring.RatingInput]] = {}
-    for values in Rating.objects.filter(COMPLETE_RATING, assessment_id__in=list(previous)).values_list(
-        "pk", "assessment_id", "category__code", "category__weight", *LEVEL_FIELDS, "confidence"
+    ratings: dict[int, list[tuple]] = {}
+    for assessment_id, *values in Rating.objects.filter(COMPLETE_RATING, assessment_id__in=list(previous)).values_list(
+        "assessment_id", *RATING_COLUMNS
     ):
-        pk, assessment_id, code, weight, il, ii, rl, ri, confidence = values
-        ratings.setdefault(assessment_id, []).append(
-            scoring.RatingInput(pk, code, scoring.weight_hundredths(weight), il, ii, rl, ri, confidence))
+        ratings.setdefault(assessment_id, []).append(tuple(values))
     for assessment_id, row in previous.items():
         row.previous_result = ratings_result(
-            catalogue_id=row.previous.catalogue_id, ratings=ratings.get(assessment_id, []), rules=rules.by_catalogue
+            catalogue_id=row.previous.catalogue_id, rows=ratings.get(assessment_id, []), rules=rules.by_catalogue
         )
     return rows
 
 
-def ratings_result(*, catalogue_id: int, ratings: list[scoring.RatingInput], rules) -> scoring.AgreementResult | None:
-    """The score of complete ratings by their catalogue's rules (pure)."""
-    catalogue: CatalogueRules | None = rules.get(catalogue_id)
+def ratings_result(*, catalogue_id: int, rows, rules: Mapping[int, CatalogueRules]) -> scoring.AgreementResult | None:
+    """The score of complete ratings (their values of ``RATING_COLUMNS``) by their catalogue's rules."""
+    catalogue = rules.get(catalogue_id)
     if catalogue is None:
         return None
-    return scoring.agreement_score(ratings, matrix=catalogue.matrix, rollup=catalogue.rollup,
+    levels = [rating_levels(row, categories=catalogue.categories) for row in rows]
+    return scoring.agreement_score(levels, matrix=catalogue.matrix, rollup=catalogue.rollup,
                                    widening=confidence_widening())
 
 
-def assessment_result(*, assessment: Assessment, rules) -> scoring.AgreementResult | None:
+def assessment_result(*, assessment: Assessment, rules: Mapping[int, CatalogueRules]) -> scoring.AgreementResult | None:
     """An assessment's score by its catalogue's rules, from its prefetched ratings (no query)."""
-    inputs = [
-        scoring.RatingInput(
-            rating.pk, rating.category.code, scoring.weight_hundredths(rating.category.weight),
-            rating.inherent_likelihood, rating.inherent_impact, rating.residual_likelihood, rating.residual_impact,
-            rating.confidence,
-        )
-        for rating in assessment.ratings.all() if rating.is_complete
-    ]
-    return ratings_result(catalogue_id=assessment.catalogue_id, ratings=inputs, rules=rules)
+    rows = [tuple(getattr(rating, column) for column in RATING_COLUMNS)
+            for rating in assessment.ratings.all() if rating.is_complete]
+    return ratings_result(catalogue_id=assessment.catalogue_id, rows=rows, rules=rules)

@@ -18,9 +18,9 @@ from django.db.models.functions import Cast, Greatest, Least, Substr
 from django.db.models.lookups import Exact
 
 from assessments import scoring
-from assessments.aggregation.rules import BandInfo, CatalogueRules, catalogue_rules, confidence_widening
-from assessments.aggregation.selectors import COMPLETE_RATING
+from assessments.aggregation.catalogue_rules import BandInfo, CatalogueRules, catalogue_rules, confidence_widening
 from assessments.models import AgreementScore, Rating
+from assessments.models.querysets import COMPLETE_RATING
 from catalogue.choices import CatalogueStatus
 from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCategory
 

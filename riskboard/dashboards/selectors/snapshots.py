@@ -12,16 +12,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
 from assessments import scoring
-from assessments.aggregation.selectors import TrendPoint, score_trend
-from assessments.models import CategoryScore, PartnerScore, ScoreLevel, ScoreSnapshot
+from assessments.models import CategoryScore, PartnerScore, PortfolioScore, ScoreLevel, ScoreSnapshot
 
 
 class TeamSnapshotsUnavailable(Exception):
     """Score history of a set of teams was asked for, and only all-teams history is stored."""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    n: int
+    score: Decimal | None
+    score_low: Decimal | None
+    score_high: Decimal | None
+    band_counts: tuple[int, ...]
+
+
+_LIVE = {
+    ScoreLevel.PARTNER: (PartnerScore, "partner_id"),
+    ScoreLevel.CATEGORY: (CategoryScore, "category_code"),
+    ScoreLevel.PORTFOLIO: (PortfolioScore, "id"),
+}
+
+
+def _live_tally(level: str, key: str) -> scoring.Tally:
+    """The stored value now (what today's snapshot will record)."""
+    model, column = _LIVE[ScoreLevel(level)]
+    value = PortfolioScore.SINGLETON_ID if level == ScoreLevel.PORTFOLIO else key
+    row = model.objects.filter(**{column: value}).first()
+    return row.tally if row is not None else scoring.Tally()
 
 
 def scoped_trend(*, team_ids: frozenset[int] | None, level: str, key: str, start: dt.date, end: dt.date
@@ -31,10 +57,19 @@ def scoped_trend(*, team_ids: frozenset[int] | None, level: str, key: str, start
     # PLACEHOLDER until team snapshots
     if team_ids is not None:
         raise TeamSnapshotsUnavailable
-    return score_trend(level=level, key=key, start=start, end=end)
-
-
-_LIVE = {ScoreLevel.PARTNER: (PartnerScore, "partner_id"), ScoreLevel.CATEGORY: (CategoryScore, "category_code")}
+    # Days between snapshots carry the last value forward; today, if in range, is the live value.
+    rows = list(ScoreSnapshot.objects.filter(level=level, key=key, day__lte=end).order_by("day"))
+    today = timezone.localdate()
+    live = _live_tally(level, key) if start <= today <= end else None
+    points, current, index, day = [], scoring.Tally(), 0, start
+    while day <= end:
+        while index < len(rows) and rows[index].day <= day:
+            current = rows[index].tally
+            index += 1
+        tally = live if (live is not None and day == today) else current
+        points.append(TrendPoint(day, tally.n, tally.score, tally.score_low, tally.score_high, tally.band_counts))
+        day += dt.timedelta(days=1)
+    return points
 
 
 def scoped_changes(*, team_ids: frozenset[int] | None, level: str, start: dt.date, end: dt.date
@@ -54,7 +89,7 @@ def scoped_changes(*, team_ids: frozenset[int] | None, level: str, start: dt.dat
         if row.day <= start:
             at_start[row.key] = row.tally
         at_end[row.key] = row.tally
-    if end >= timezone.localdate():
+    if end >= timezone.localdate():  # today: the live values
         model, column = _LIVE[ScoreLevel(level)]
         at_end = {str(getattr(row, column)): row.tally for row in model.objects.all()}
         at_end.update({key: scoring.Tally() for key in at_start if key not in at_end})
