@@ -4,6 +4,10 @@ Every view, viewset, service and admin page asks this module, either through
 ``<Model>.objects.restrict(user, action)`` (which rows a user may act on) or through
 ``require(user, action, team_id)`` (may the user act on this team's object). An object outside
 the user's scope is reported by the caller as 404; an action the role does not allow as 403.
+
+The "user" may also be an API token's principal (``api.authentication``): a token that acts for a
+user gets that user's grants narrowed to the token's scope and team; a read token with no user
+gets VIEW on every team or on its one team. Either way every check above works unchanged.
 """
 
 from __future__ import annotations
@@ -46,14 +50,65 @@ class Grants:
     def team_ids(self, action: Action) -> set[int]:
         return {team_id for team_id, actions in self.per_team.items() if action in actions}
 
+    def narrowed(self, *, actions: frozenset[Action], team_id: int | None) -> Grants:
+        """These grants limited to ``actions``, and to one team when ``team_id`` is given."""
+        if team_id is None:
+            per_team = {t: a & actions for t, a in self.per_team.items() if a & actions}
+            return Grants(self.everywhere & actions, per_team)
+        on_team = (self.everywhere | self.per_team.get(team_id, frozenset())) & actions
+        return Grants(frozenset(), {team_id: on_team} if on_team else {})
+
+
+class TokenScope(StrEnum):
+    """What an API token may do at most, whatever the role of the user it acts for."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+# ADMINISTER is never granted to a token: catalogues, teams and users are curated in the admin only.
+TOKEN_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    TokenScope.READ: frozenset({Action.VIEW}),
+    TokenScope.WRITE: frozenset({Action.VIEW, Action.EDIT, Action.REVIEW}),
+}
+
+
+@dataclass(frozen=True)
+class TokenLimits:
+    """The limits an API token puts on its principal (``principal.token_limits``).
+
+    ``acts_for_user``: the principal is the user the token acts for, whose grants are narrowed;
+    otherwise the principal is the token alone, which may VIEW (within its team, if any).
+    """
+
+    scope: str
+    team_id: int | None
+    acts_for_user: bool
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        return TOKEN_SCOPE_ACTIONS[self.scope]
+
+
+def _token_grants(user, limits: TokenLimits) -> Grants:
+    base = _user_grants(user) if limits.acts_for_user else Grants(frozenset({Action.VIEW}))
+    return base.narrowed(actions=limits.actions, team_id=limits.team_id)
+
 
 def grants_for(user) -> Grants:
-    """The user's grants, computed once per user object (one query) and cached on it."""
+    """The grants of a user or token principal, computed once per object (one query) and cached on it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Grants()
     cached = getattr(user, "_riskboard_grants", None)
     if cached is not None:
         return cached
+    limits = getattr(user, "token_limits", None)
+    grants = _token_grants(user, limits) if limits is not None else _user_grants(user)
+    user._riskboard_grants = grants
+    return grants
+
+
+def _user_grants(user) -> Grants:
     everywhere: set[Action] = set()
     per_team: dict[int, set[Action]] = {}
     for team_id, role in user.memberships.values_list("team_id", "role"):
@@ -64,9 +119,7 @@ def grants_for(user) -> Grants:
             per_team.setdefault(team_id, set()).update(actions)
     if user.is_superuser:
         everywhere |= ROLE_ACTIONS[Role.ADMINISTRATOR]
-    grants = Grants(frozenset(everywhere), {t: frozenset(a) for t, a in per_team.items()})
-    user._riskboard_grants = grants
-    return grants
+    return Grants(frozenset(everywhere), {t: frozenset(a) for t, a in per_team.items()})
 
 
 def can(user, action: Action, team_id: int | None) -> bool:
@@ -76,6 +129,9 @@ def can(user, action: Action, team_id: int | None) -> bool:
 def require(user, action: Action, team_id: int | None) -> None:
     """Raise PermissionDenied unless ``user`` may take ``action`` on an object of ``team_id``."""
     if not can(user, action, team_id):
+        limits = getattr(user, "token_limits", None)
+        if limits is not None and action not in limits.actions:
+            raise PermissionDenied(f"This API token's scope ({limits.scope}) does not allow you to {action} this.")
         raise PermissionDenied(f"Your role does not allow you to {action} this.")
 
 
@@ -119,5 +175,23 @@ def primary_role(user) -> str | None:
 
 def can_read_audit(user) -> bool:
     """May ``user`` browse the audit trail? Anyone who may view everything: administrators,
-    auditors and superusers. Team roles may not: the history spans every team."""
+    auditors and superusers. Team roles may not: the history spans every team. Nor may an API
+    token that acts for no user: the trail names people, so it takes a person's role to read it."""
+    limits = getattr(user, "token_limits", None)
+    if limits is not None and not limits.acts_for_user:
+        return False
     return Action.VIEW in grants_for(user).everywhere
+
+
+def has_any_grant(user, action: Action = Action.VIEW) -> bool:
+    """May ``user`` take ``action`` on any team's objects? (Catalogues and other shared data need a role.)"""
+    grants = grants_for(user)
+    return action in grants.everywhere or bool(grants.team_ids(action))
+
+
+def visible_team_ids(user, action: Action = Action.VIEW) -> frozenset[int] | None:
+    """Team ids whose objects ``user`` may take ``action`` on; None means every team."""
+    grants = grants_for(user)
+    if action in grants.everywhere:
+        return None
+    return frozenset(grants.team_ids(action))
