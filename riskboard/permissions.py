@@ -188,10 +188,3 @@ def has_any_grant(user, action: Action = Action.VIEW) -> bool:
     grants = grants_for(user)
     return action in grants.everywhere or bool(grants.team_ids(action))
 
-
-def visible_team_ids(user, action: Action = Action.VIEW) -> frozenset[int] | None:
-    """Team ids whose objects ``user`` may take ``action`` on; None means every team."""
-    grants = grants_for(user)
-    if action in grants.everywhere:
-        return None
-    return frozenset(grants.team_ids(action))

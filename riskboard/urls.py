@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", include("audit.urls")),
     path("scores/", include("assessments.urls_scores")),
+    path("api/", include("api.urls")),
     path("", include("riskboard.dashboards.urls")),
     path("", include("assessments.urls")),
 ]

@@ -49,15 +49,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_countries",
     "catalogue",
     "assessments",
     "pgtrigger",
     "pghistory",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -156,27 +158,62 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 
-# --- REST API -------------------------------------------------------------------------------
+# --- REST API (api/, and each app's api/ package) ---------------------------------------------
+# Clients send `Authorization: Token <key>` (api.authentication); the browsable API and the docs
+# also accept the signed-in session. Errors share one JSON shape (api.errors).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    # Per token (or per signed-in user); "heavy" is for CSV exports and other expensive reads.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.environ.get("RISKBOARD_API_RATE", "1200/min"),
+        "api_heavy": os.environ.get("RISKBOARD_API_HEAVY_RATE", "30/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Riskboard API",
-    "DESCRIPTION": "Risk assessments of security and intelligence cooperation agreements.",
+    "DESCRIPTION": (
+        "Risk assessments of security and intelligence cooperation agreements, for other systems of "
+        "the ministry. Read `/api/v1/docs/` for every operation; the README has curl and Python examples."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Rows written in the last few seconds are held back from the sync order (updated_at, id), so that
+# a write still committing when a client reads can never be skipped (api.pagination).
+RISKBOARD_API_SYNC_SETTLE_SECONDS = float(os.environ.get("RISKBOARD_API_SYNC_SETTLE_SECONDS", "5"))
+# API tokens record when they were last used, at most once per this many seconds.
+RISKBOARD_API_TOKEN_TOUCH_SECONDS = 60
+# Throttle counters live in the cache: set DJANGO_CACHE_URL (e.g. redis://127.0.0.1:6379/1) when
+# several processes serve the API, so that they share one count.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["DJANGO_CACHE_URL"]}
+        if os.environ.get("DJANGO_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "riskboard"}
+    )
 }
 
 # --- Celery ---------------------------------------------------------------------------------
