@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from django.db.models import F, Q
 
 from catalogue.models import Band
+from riskboard.permissions import Action
 
 from . import selectors
-from .choices import OPEN_STATUSES, AgreementStatus, AssessmentStatus
-from .models import Agreement, Partner, Team
+from .choices import (
+    OPEN_STATUSES,
+    AgreementKind,
+    AgreementStatus,
+    AssessmentStatus,
+    Classification,
+    PartnerKind,
+    Region,
+)
+from .models import Agreement, Assessment, Partner, Team
 
 NO_OPEN_ASSESSMENT = "none"
 
@@ -106,3 +117,82 @@ class AgreementFilterSet(django_filters.FilterSet):
         if value in {s.value for s in OPEN_STATUSES}:
             return queryset.filter(open_assessment_status=value)
         return queryset
+
+
+# --- The API's FilterSets (assessments.api): the pages' where they fit, plus what sync clients need ----
+
+UPDATED_SINCE_HELP = "Only rows changed at or after this time (ISO 8601, e.g. 2026-01-31T09:00:00Z). Inclusive."
+
+
+def _agreements(request):
+    return Agreement.objects.restrict(request.user, Action.VIEW) if request else Agreement.objects.none()
+
+
+class AgreementApiFilterSet(AgreementFilterSet):
+    """The agreements page's filters (search, partner, status, team, current band, open assessment),
+    plus kind, classification, score range, date ranges and ``updated_since``. Ordering is the
+    API's own (cursor pagination), so the page's sorting is left out."""
+
+    ordering = None
+    kind = django_filters.ChoiceFilter(choices=AgreementKind.choices)
+    classification = django_filters.ChoiceFilter(choices=Classification.choices)
+    score_min = django_filters.NumberFilter(
+        method="filter_score_min", min_value=0, max_value=25,
+        help_text="Stored residual score at least this (1.00 to 25.00).",
+    )
+    score_max = django_filters.NumberFilter(
+        method="filter_score_max", min_value=0, max_value=25,
+        help_text="Stored residual score at most this (1.00 to 25.00).",
+    )
+    start_date = django_filters.DateFromToRangeFilter(help_text="start_date_after / start_date_before, inclusive.")
+    end_date = django_filters.DateFromToRangeFilter(help_text="end_date_after / end_date_before, inclusive.")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     help_text=UPDATED_SINCE_HELP)
+
+    class Meta(AgreementFilterSet.Meta):
+        fields = [*AgreementFilterSet.Meta.fields, "kind", "classification", "score_min", "score_max",
+                  "start_date", "end_date", "updated_since"]
+
+    def filter_score_min(self, queryset, name, value):
+        return queryset.filter(score__score_c__gte=int(Decimal(value) * 100))
+
+    def filter_score_max(self, queryset, name, value):
+        return queryset.filter(score__score_c__lte=int(Decimal(value) * 100))
+
+
+class PartnerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search",
+                                  help_text="Name contains this (any case).")
+    kind = django_filters.ChoiceFilter(choices=PartnerKind.choices)
+    region = django_filters.ChoiceFilter(choices=Region.choices)
+    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact",
+                                        help_text="ISO 3166-1 alpha-2 code, e.g. FR.")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     help_text=UPDATED_SINCE_HELP)
+
+    class Meta:
+        model = Partner
+        fields = ["q", "kind", "region", "country", "updated_since"]
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    agreement = django_filters.ModelChoiceFilter(queryset=_agreements, help_text="Agreement id.")
+    status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
+    team = django_filters.ModelChoiceFilter(queryset=_teams, field_name="agreement__owner_team",
+                                            help_text="Team id.")
+    partner = django_filters.ModelChoiceFilter(queryset=_partners, method="filter_partner", help_text="Partner id.")
+    catalogue = django_filters.NumberFilter(field_name="catalogue_id", help_text="Catalogue version id.")
+    as_of = django_filters.DateFromToRangeFilter(help_text="as_of_after / as_of_before, inclusive.")
+    approved_at = django_filters.IsoDateTimeFromToRangeFilter(
+        help_text="approved_at_after / approved_at_before (ISO 8601), inclusive."
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                                     help_text=UPDATED_SINCE_HELP)
+
+    class Meta:
+        model = Assessment
+        fields = ["agreement", "status", "team", "partner", "catalogue", "as_of", "approved_at", "updated_since"]
+
+    def filter_partner(self, queryset, name, value):
+        with_partner = Agreement.partners.through.objects.filter(partner=value).values("agreement_id")
+        return queryset.filter(agreement_id__in=with_partner)

@@ -56,7 +56,10 @@ class Assessment(models.Model):
                 name="assessment_approved_has_timestamp",
             ),
         ]
-        indexes = [models.Index(fields=["agreement", "status", "-approved_at"])]
+        indexes = [
+            models.Index(fields=["agreement", "status", "-approved_at"]),
+            models.Index(fields=["updated_at", "id"], name="assessment_sync_order"),  # the API's sync order
+        ]
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} as of {self.as_of} ({self.get_status_display()})"

@@ -65,9 +65,13 @@ class Partner(models.Model):
     country = CountryField(blank=True)
     region = models.CharField(max_length=32, choices=Region.choices)
     notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        # The API's sync order (api.pagination).
+        indexes = [models.Index(fields=["updated_at", "id"], name="partner_sync_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -134,7 +138,10 @@ class Agreement(models.Model):
                 name="agreement_notice_period_range", violation_error_message=NOTICE_PERIOD_MESSAGE,
             ),
         ]
-        indexes = [models.Index(fields=["owner_team", "status"])]
+        indexes = [
+            models.Index(fields=["owner_team", "status"]),
+            models.Index(fields=["updated_at", "id"], name="agreement_sync_order"),  # the API's sync order
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
