@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.decorators import method_decorator
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
@@ -22,6 +23,13 @@ class ApiViewMixin:
     @method_decorator(login_not_required)  # token clients have no session: DRF authenticates them
     def dispatch(self, request, *args, **kwargs):
         return super().dispatch(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # DRF's answer to an unknown ?format=: it is the format that is wrong, not the URL
+            formats = ", ".join(r.format for r in self.get_renderers() if r.format != "api")
+            raise exceptions.NotAcceptable(f"Choose format={formats.replace(', ', ' or format=')}.") from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -54,6 +62,7 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    filter_backends = [DjangoFilterBackend]
     csv_columns: list = []
     # Rows are read as ``values(*values_fields)`` and shaped by ``rows()``.
     values_fields: tuple[str, ...] = ()
@@ -65,21 +74,11 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.GenericViewSet):
             renderers = [r for r in renderers if not isinstance(r, CSVRenderer)]
         return renderers
 
-    def filtered(self):
-        queryset = self.get_queryset()
-        filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is None:
-            return queryset
-        filterset = filterset_class(self.request.query_params, queryset=queryset, request=self.request)
-        if not filterset.is_valid():
-            raise exceptions.ValidationError(filterset.errors)
-        return filterset.qs
-
     def rows(self, objects) -> list[dict]:
         raise NotImplementedError
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filtered()
+        queryset = self.filter_queryset(self.get_queryset())  # the FilterSet: a 400 with field errors
         if self.values_fields:
             queryset = queryset.values(*self.values_fields)
         if request.accepted_renderer.format == "csv":
