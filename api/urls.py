@@ -21,5 +21,5 @@ urlpatterns = [
     path("v1/", include("assessments.api.urls")),
     path("v1/schema/", login_not_required(schema_view), name="schema"),
     path("v1/docs/", login_not_required(docs_view), name="docs"),
-    re_path(r"(?s)^.*$", not_found, name="not-found"),  # any path, even one with a newline in it
+    re_path(r"^[\s\S]*\Z", not_found, name="not-found"),  # any path, even one with a newline in it
 ]
