@@ -37,7 +37,9 @@ def _flatten(detail, path: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            out.update(_flatten(value, f"{path}.{key}" if path else str(key)))
+            # DRF reports errors of a list of objects by index: ratings[0].field
+            name = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+            out.update(_flatten(value, name))
         return out
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
