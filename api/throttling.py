@@ -6,6 +6,7 @@ for expensive reads (CSV exports; views set ``throttle_scope = "api_heavy"`` for
 
 from __future__ import annotations
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 HEAVY = "api_heavy"
@@ -22,6 +23,10 @@ class ClientRateThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_rate(self):
+        # Read when asked, not when the class was defined, so that a changed setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view):
         token = getattr(request.user, "api_token", None)
