@@ -87,6 +87,7 @@ from assessments.aggregation.reference import (  # noqa: E402
 from assessments.aggregation.sql import Dialect, T, session_settings  # noqa: E402
 from assessments.choices import AgreementStatus, AssessmentStatus  # noqa: E402
 from assessments.models import Agreement, AgreementScore, Assessment, Membership, Rating  # noqa: E402
+from bench.api import measure_api  # noqa: E402  (the REST API's keys: see its docstring)
 from riskboard.roles import Role  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.json"
@@ -98,6 +99,8 @@ TARGETS = {
     "full_to_floor_ratio": ("<=", 1.5),
     "incremental_to_full_ratio": ("<=", 0.01),
     "incremental_mismatches": ("==", 0),
+    "api_assessments_ratio": ("<=", 2.0),
+    "api_errors": ("==", 0),
     "worker_peak_rss_mb": ("<=", 300),
     "audit_page_large_to_small_ratio": ("<=", 2),
     "audit_deep_page_large_to_small_ratio": ("<=", 2),
@@ -470,7 +473,7 @@ def measure_scores(results: dict, rng: random.Random) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
-    parser.add_argument("--only", choices=["scores", "audit", "dashboard"],
+    parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api"],
                         help="measure one part, keep the others' keys")
     parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
     args = parser.parse_args()
@@ -499,6 +502,9 @@ def main() -> int:
         from bench.dashboard import measure_dashboard_sizes  # the dashboards (issue 9): bench/dashboard.py
 
         results.update(measure_dashboard_sizes(database_url=os.environ["DATABASE_URL"], large=agreements))
+    if args.only in (None, "api"):
+        results["api_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results.update(measure_api(say))
     if args.only and RESULTS.exists():
         # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
         results = {**json.loads(RESULTS.read_text()), **results}
