@@ -81,7 +81,8 @@ def _timed_get(client: Client, url: str, **headers) -> float:
 def measure_ratio(key: str, rounds: int) -> dict:
     client = Client()
     auth = {"Authorization": f"Token {key}"}
-    with override_settings(ROOT_URLCONF=__name__, RISKBOARD_API_SYNC_SETTLE_SECONDS=0, DEBUG=False):
+    with override_settings(ROOT_URLCONF=__name__, RISKBOARD_API_SYNC_SETTLE_SECONDS=0, DEBUG=False,
+                           ALLOWED_HOSTS=["testserver"]):
         for _ in range(3):  # warm-up: imports, caches, the token's first use
             _timed_get(client, PAGE, **auth)
             _timed_get(client, BASELINE)
