@@ -4,10 +4,14 @@ CSV exports, constant query counts and throttling."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -15,6 +19,7 @@ from assessments.choices import AgreementStatus
 from assessments.filtersets import AgreementFilterSet
 from assessments.models import Agreement, Assessment
 from assessments.selectors import agreement_list
+from tests.api.conftest import ApiClient
 from tests.factories import AgreementFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +275,40 @@ def test_csv_exports_have_a_tighter_rate(api, world, tokens, settings):
     assert client.get("/api/v1/agreements/", {"format": "csv"}).status_code == 200
     assert client.get("/api/v1/agreements/", {"format": "csv"}).status_code == 429
     assert client.get("/api/v1/agreements/").status_code == 200
+
+
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs concurrent transactions: set DATABASE_URL to a PostgreSQL server")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("settle", "skipped"), [(0, True), (2, False)])
+def test_a_slow_commit_is_skipped_without_the_settle_window_and_not_with_it(world, tokens, settings, settle, skipped):
+    """A transaction stamps updated_at when it writes, not when it commits: a row it commits after a
+    newer one was served would fall behind the client's cursor, unless the sync order waits."""
+    settings.RISKBOARD_API_SYNC_SETTLE_SECONDS = settle
+    client = ApiClient(Client(), tokens["read_all"])
+    written, release = threading.Event(), threading.Event()
+    slow = {}
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                slow["id"] = AgreementFactory(owner_team=world.team).pk  # stamped now...
+                written.set()
+                release.wait(10)  # ...committed later
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    written.wait(10)
+    fast = AgreementFactory(owner_team=world.team).pk  # newer, and committed first
+    seen, resume = pull(client, "/api/v1/agreements/")  # a client syncs while the slow one commits
+    release.set()  # committed well within the settle window
+    thread.join(10)
+    time.sleep(settle + 0.5)
+    later, _ = pull(client, resume)
+    ids = [row["id"] for row in seen + later]
+    assert fast in ids and (slow["id"] not in ids) is skipped
