@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from rest_framework.renderers import BaseRenderer
@@ -20,10 +21,8 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        # Only errors reach here (lists stream): they are JSON whatever was asked.
-        import json
-
-        return json.dumps(data).encode()
+        # Never reached: lists stream their CSV, and errors switch to JSON (api.views.ApiViewMixin).
+        return json.dumps(data, default=str).encode()
 
 
 def _cell(value) -> str:
