@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("assessments", "0003_scores_counted_partners"),
+        ("assessments", "0005_membership_message_sweep_retries"),
     ]
 
     operations = [

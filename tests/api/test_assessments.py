@@ -174,13 +174,13 @@ def test_two_updates_with_the_same_if_match_one_200_one_412_nothing_lost(world, 
     code = codes(draft)[0]
     # The first writer holds the row lock a moment after claiming the version, so the second
     # writer's conditional UPDATE really waits on it rather than merely running later.
-    claim = services._bump_version
+    claim = services.assessment._bump_version
 
     def claim_and_hold(*args, **kwargs):
         claim(*args, **kwargs)
         time.sleep(0.5)
 
-    monkeypatch.setattr(services, "_bump_version", claim_and_hold)
+    monkeypatch.setattr(services.assessment, "_bump_version", claim_and_hold)
     start = threading.Barrier(2)
     responses = {}
 
