@@ -268,6 +268,8 @@ def agreement_update(
         if {p.pk for p in partners} != set(locked.partners.values_list("pk", flat=True)):
             locked.partners.set(partners)
             partners_changed = True
+            if not changed:  # its partners are part of it: clients syncing by updated_at must see the change
+                locked.save(update_fields=["updated_at"])
     if locked.status != old_status or partners_changed:
         hooks.agreement_changed(agreement_id=locked.pk, status=locked.status != old_status, partners=partners_changed)
     agreement.refresh_from_db()

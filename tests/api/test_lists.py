@@ -312,3 +312,16 @@ def test_a_slow_commit_is_skipped_without_the_settle_window_and_not_with_it(worl
     later, _ = pull(client, resume)
     ids = [row["id"] for row in seen + later]
     assert fast in ids and (slow["id"] not in ids) is skipped
+
+
+def test_an_agreement_whose_partners_change_comes_again_in_the_sync(api, world, tokens):
+    from assessments.services import agreement_update
+
+    client = api.with_key(tokens["read_all"])
+    agreement = world.agreement()
+    _, resume = pull(client, "/api/v1/agreements/")
+    new_partner = PartnerFactory()
+    agreement_update(agreement=agreement, actor=world.administrator, partners=[new_partner])  # partners only
+    rows, _ = pull(client, resume)
+    assert [(r["id"], r["partners"]) for r in rows] == [(agreement.pk, [{"id": new_partner.pk,
+                                                                          "name": new_partner.name}])]
