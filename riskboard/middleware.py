@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import QueryDict
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
@@ -46,4 +46,9 @@ class RejectNulMiddleware:
         if where is None:
             return self.get_response(request)
         logger.info("Refused a request: %s contains a NUL character (%r).", where.lower(), request.path[:200])
+        if request.path_info.startswith("/api/"):  # the API answers every error in its one JSON shape
+            from api.errors import error_body
+
+            return JsonResponse(error_body(400, "invalid", f"{where} contains a NUL character: remove it."),
+                                status=400)
         return render(request, "400_nul.html", {"where": where}, status=400)
