@@ -1,14 +1,12 @@
-"""``<object>/history/``: an object's audit trail, oldest first, for administrators and auditors.
+"""``<object>/history/``: an object's audit trail, newest first, for administrators and auditors.
 
 The same rule as the history pages (``riskboard.permissions.can_read_audit``), after the object's
-own scope: another team's object is 404, an analyst's own team's is 403. The trail is append-only
-and read oldest first, so a position in it never moves: the cursor is that position.
+own scope: another team's object is 404, an analyst's own team's is 403. Pages seek from a cursor
+(``audit.selectors.AuditCursor``), like the history pages: entries added meanwhile neither shift
+nor repeat a page, and nothing is counted.
 """
 
 from __future__ import annotations
-
-import base64
-import binascii
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from audit.context import history_is_recorded
-from audit.selectors import audit_entries, audit_object_events
+from audit.selectors import AuditCursor, InvalidCursor, audit_object_events
 from riskboard.permissions import can_read_audit
 
 from .pagination import MAX_PAGE_SIZE, KeysetPagination
@@ -45,24 +43,8 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 class HistoryPageSerializer(serializers.Serializer):
     recorded = serializers.BooleanField(help_text="False on a database that records no history (SQLite).")
-    next = serializers.URLField(allow_null=True)
+    next = serializers.URLField(allow_null=True, help_text="Older entries, or null.")
     results = HistoryEntrySerializer(many=True)
-
-
-def _decode(raw: str | None) -> int:
-    if not raw:
-        return 0
-    try:
-        position = int(base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4)).decode())
-    except (ValueError, UnicodeError, binascii.Error):
-        position = -1
-    if position < 0:
-        raise exceptions.ValidationError({"cursor": ["This cursor is not valid: use the next link unchanged."]})
-    return position
-
-
-def _encode(position: int) -> str:
-    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
 
 
 class HistoryMixin:
@@ -70,10 +52,10 @@ class HistoryMixin:
 
     @extend_schema(
         summary="The object's audit history",
-        description="Every change to the object and to the rows it owns, oldest first, with the actor. "
+        description="Every change to the object and to the rows it owns, newest first, with the actor. "
         "Administrators and auditors only.",
         parameters=[
-            OpenApiParameter("cursor", str, description="Opaque position, from a `next` link."),
+            OpenApiParameter("cursor", str, description="Opaque position, from a `next` link (older entries)."),
             OpenApiParameter("page_size", int, description=f"Entries per page, 1 to {MAX_PAGE_SIZE} (default 50)."),
         ],
         responses=HistoryPageSerializer,
@@ -85,15 +67,17 @@ class HistoryMixin:
         if not can_read_audit(request.user):
             raise PermissionDenied("Only administrators and auditors may read the audit trail.")
         size = KeysetPagination().get_page_size(request)
-        position = _decode(request.query_params.get("cursor"))
-        events = audit_object_events(model=type(obj), object_id=obj.pk).order_by("pgh_created_at", "pgh_id")
-        rows = list(events[position: position + size + 1])
-        entries = audit_entries(rows[:size])
-        more = len(rows) > size
+        raw = request.query_params.get("cursor")
+        try:
+            after = AuditCursor.from_token(raw) if raw else None
+        except InvalidCursor:
+            message = "This cursor is not valid: use the next link unchanged."
+            raise exceptions.ValidationError({"cursor": [message]}) from None
+        page = audit_object_events(model=type(obj), object_id=obj.pk, after=after, size=size)
         return Response({
             "recorded": history_is_recorded(),
-            "next": replace_query_param(request.build_absolute_uri(), "cursor", _encode(position + size))
-            if more else None,
+            "next": replace_query_param(request.build_absolute_uri(), "cursor", page.older.token)
+            if page.older else None,
             "results": [
                 {
                     "at": e.at,
@@ -108,6 +92,6 @@ class HistoryMixin:
                         for c in e.changes
                     ],
                 }
-                for e in entries
+                for e in page.entries
             ],
         })

@@ -17,7 +17,7 @@ from catalogue.models import RiskCategory
 from riskboard.permissions import Action, visible_team_ids
 
 from .. import scoring
-from ..aggregation.rules import catalogue_rules, confidence_widening
+from ..aggregation.catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from ..models import Agreement, Assessment, Partner, Rating
 from ..rules import LEVEL_FIELDS
 from ..selectors import partners_visible_to
@@ -106,13 +106,8 @@ def _result(ratings: list[tuple[dict, str, int]], rules) -> dict | None:
         all(r[name] is not None for name in LEVEL_FIELDS) for r, _, _ in ratings
     ):
         return None
-    inputs = [
-        scoring.RatingInput(
-            r["id"], code, weight, r["inherent_likelihood"], r["inherent_impact"], r["residual_likelihood"],
-            r["residual_impact"], r["confidence"],
-        )
-        for r, code, weight in ratings
-    ]
+    inputs = [rating_levels([r[column] for column in RATING_COLUMNS], categories=rules.categories)
+              for r, *_ in ratings]
     result = scoring.agreement_score(inputs, matrix=rules.matrix, rollup=rules.rollup, widening=confidence_widening())
     if result is None:
         return None

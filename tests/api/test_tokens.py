@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.services import api_token_create, api_token_record_use
-from assessments.choices import Role
 from riskboard.permissions import Action, can, grants_for
+from riskboard.roles import Role
 from tests.admin_helpers import staff_user
 
 pytestmark = pytest.mark.django_db
