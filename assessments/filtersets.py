@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import F, Q
 
 from catalogue.models import Band
+from riskboard.filters import UtcIsoDateTimeFilter, UtcIsoDateTimeFromToRangeFilter
 from riskboard.permissions import Action
 
 from . import selectors
@@ -146,7 +147,7 @@ class AgreementApiFilterSet(AgreementFilterSet):
     )
     start_date = django_filters.DateFromToRangeFilter(help_text="start_date_after / start_date_before, inclusive.")
     end_date = django_filters.DateFromToRangeFilter(help_text="end_date_after / end_date_before, inclusive.")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                                      help_text=UPDATED_SINCE_HELP)
 
     class Meta(AgreementFilterSet.Meta):
@@ -174,7 +175,7 @@ class PartnerFilterSet(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(choices=Region.choices)
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact",
                                         help_text="ISO 3166-1 alpha-2 code, e.g. FR.")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                                      help_text=UPDATED_SINCE_HELP)
 
     class Meta:
@@ -191,10 +192,10 @@ class AssessmentFilterSet(django_filters.FilterSet):
                                                help_text="Partner id.")
     catalogue = django_filters.NumberFilter(field_name="catalogue_id", help_text="Catalogue version id.")
     as_of = django_filters.DateFromToRangeFilter(help_text="as_of_after / as_of_before, inclusive.")
-    approved_at = django_filters.IsoDateTimeFromToRangeFilter(
+    approved_at = UtcIsoDateTimeFromToRangeFilter(
         help_text="approved_at_after / approved_at_before (ISO 8601), inclusive."
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
                                                      help_text=UPDATED_SINCE_HELP)
 
     class Meta:

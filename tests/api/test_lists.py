@@ -325,3 +325,14 @@ def test_an_agreement_whose_partners_change_comes_again_in_the_sync(api, world, 
     rows, _ = pull(client, resume)
     assert [(r["id"], r["partners"]) for r in rows] == [(agreement.pk, [{"id": new_partner.pk,
                                                                           "name": new_partner.name}])]
+
+
+@pytest.mark.parametrize("value", ["0341-11-05T10:40:46.0+17:10", "0001-01-01T00:00:00-05:00",
+                                   "9999-12-31T23:59:59+00:00"])
+def test_a_time_at_the_edges_of_what_the_database_takes_is_an_answer_not_a_500(api, world, tokens, value):
+    world.agreement()
+    for endpoint in ("agreements", "partners", "catalogues", "assessments"):
+        response = api.with_key(tokens["read_all"]).get(f"/api/v1/{endpoint}/", {"updated_since": value})
+        assert response.status_code in (200, 400), (endpoint, response.status_code)
+    response = api.with_key(tokens["read_all"]).get("/api/v1/assessments/", {"approved_at_after": value})
+    assert response.status_code in (200, 400)
