@@ -199,3 +199,65 @@ def test_the_primary_role_prefers_administrator_then_manager_then_analyst_then_a
 )
 def test_only_those_who_see_every_team_read_the_audit_trail(people, persona, allowed):
     assert can_read_audit(people[persona]) is allowed
+
+
+# --- API token principals ----------------------------------------------------------------------
+
+ALL_ACTIONS = frozenset(Action)
+
+
+class _Principal:
+    """What ``api.authentication`` hands over: a principal with ``token_limits`` set."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, limits, user=None):
+        self.token_limits = limits
+        self._user = user
+
+    @property
+    def memberships(self):
+        return self._user.memberships
+
+    @property
+    def is_superuser(self):
+        return self._user.is_superuser
+
+
+def test_narrowed_keeps_only_the_actions_and_the_team_asked_for():
+    grants = Grants(frozenset({Action.VIEW}), {1: frozenset({Action.VIEW, Action.EDIT}), 2: frozenset({Action.EDIT})})
+    assert grants.narrowed(actions=frozenset({Action.VIEW}), team_id=None) == Grants(
+        frozenset({Action.VIEW}), {1: frozenset({Action.VIEW})}
+    )
+    assert grants.narrowed(actions=ALL_ACTIONS, team_id=2) == Grants(
+        frozenset(), {2: frozenset({Action.VIEW, Action.EDIT})}
+    )
+    assert grants.narrowed(actions=frozenset({Action.REVIEW}), team_id=2) == Grants()
+
+
+@pytest.mark.django_db
+def test_a_token_never_widens_its_users_grants_and_never_administers():
+    from riskboard.permissions import TokenLimits
+
+    team, other = TeamFactory(), TeamFactory()
+    analyst = MembershipFactory(team=team, role=Role.ANALYST).user
+    write = _Principal(TokenLimits(scope="write", team_id=None, acts_for_user=True), analyst)
+    assert grants_for(write) == Grants(frozenset(), {team.pk: frozenset({Action.VIEW, Action.EDIT})})
+    administrator = MembershipFactory(team=None, role=Role.ADMINISTRATOR).user
+    admin_token = _Principal(TokenLimits(scope="write", team_id=other.pk, acts_for_user=True), administrator)
+    assert grants_for(admin_token) == Grants(frozenset(), {other.pk: frozenset({Action.VIEW, Action.EDIT,
+                                                                                 Action.REVIEW})})
+    assert not can_read_audit(admin_token)  # the audit trail takes VIEW on every team
+
+
+def test_a_read_token_without_a_user_views_and_never_reads_the_audit_trail():
+    from riskboard.permissions import TokenLimits
+
+    everywhere = _Principal(TokenLimits(scope="read", team_id=None, acts_for_user=False))
+    one_team = _Principal(TokenLimits(scope="read", team_id=7, acts_for_user=False))
+    assert grants_for(everywhere) == Grants(frozenset({Action.VIEW}))
+    assert grants_for(one_team) == Grants(frozenset(), {7: frozenset({Action.VIEW})})
+    assert not can_read_audit(everywhere)
+    with pytest.raises(PermissionDenied, match=r"token's scope \(read\)"):
+        require(everywhere, Action.EDIT, 7)
