@@ -39,7 +39,7 @@ worker: $(STAMP)
 # Benchmark of score aggregation on the PostgreSQL database named by DATABASE_URL; AGREEMENTS
 # (default 20000, 5 assessments each) sizes the portfolio; the audit page is also measured at 200
 # agreements, in a database named after it with _small appended. Writes bench/results.json.
-# BENCH_ARGS="--only audit" (or "--only scores", "--only api") measures one part.
+# BENCH_ARGS="--only audit" (or "--only scores", "--only dashboard", "--only api") measures one part.
 bench: $(STAMP)
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
 	$(PY) bench/run.py $(BENCH_ARGS)
