@@ -70,7 +70,8 @@ def test_the_api_answers_as_documented(wsgi_app, world, tokens, mode):
         "agreements": approved.agreement_id, "assessments": draft.pk,
     }
     api = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_app)
-    headers = {"Authorization": f"Token {tokens['write_administrator']}"}
+    # identity: the in-process WSGI client does not decompress what GZipMiddleware compresses
+    headers = {"Authorization": f"Token {tokens['write_administrator']}", "Accept-Encoding": "identity"}
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     failures = []
     operations = [result.ok() for result in api.get_all_operations()]
