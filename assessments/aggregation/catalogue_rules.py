@@ -114,8 +114,9 @@ def _rules_from(*, ids: tuple[int, ...], rows: tuple[tuple, ...]) -> dict[int, C
     for cid, (method, params) in methods.items():
         try:
             matrix = scoring.Matrix(cells[cid], scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+            # Leniently: a key a published catalogue held before it could count must not stop its scores.
             rollup = scoring.Rollup.from_params(
-                method, params, ranks_by_code={b.code: rank for rank, b in bands[cid].items()}
+                method, params, ranks_by_code={b.code: rank for rank, b in bands[cid].items()}, lenient=True
             )
         except ValueError as exc:
             raise ValueError(f"Catalogue {names[cid]} cannot be used for scoring: {exc}") from exc

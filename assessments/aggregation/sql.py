@@ -243,8 +243,8 @@ class Dialect:
         return sorted({rule.band_rank for r in rules.values() for rule in r.rollup.rules})
 
     def _rollup_band(self, rules: Mapping[int, CatalogueRules], wsum: str, worst: str, variant: str) -> str:
-        """The roll-up band of one agreement row ``g``, as ``scoring.Rollup.band`` computes it, with
-        each catalogue's method, thresholds and count rules written in as data. ``variant`` is ""
+        """The roll-up (headline) band of one agreement row ``g``, as ``scoring.Rollup.band`` computes
+        it, with each catalogue's method, thresholds and count rules (floors) written in as data. ``variant`` is ""
         for the residual band, "l" or "h" for the ends of its confidence range."""
 
         def count_at_or_above(rank: int) -> str:
@@ -254,21 +254,22 @@ class Dialect:
 
         branches = []
         for cid, r in sorted(rules.items()):
+            # The base band (Rollup.base_band), then every rule as a floor (Rollup.band).
             if r.rollup.method == scoring.WEIGHTED_MEAN:
                 tests = " ".join(
                     f"WHEN {int(low)} * g.weight_total <= g.{wsum} THEN {int(rank)}"
                     for rank, low in sorted(r.matrix.thresholds, reverse=True)
                 )
                 expr = f"CASE {tests} ELSE {int(r.matrix.thresholds[0][0])} END"
-            elif not r.rollup.rules:
-                expr = f"g.{worst}"
             else:
+                expr = f"g.{worst}"
+            if r.rollup.rules:
                 raises = [
                     f"CASE WHEN {count_at_or_above(rule.band_rank)} >= {int(rule.min_count)} "
                     f"THEN {int(rule.to_rank)} ELSE 0 END"
                     for rule in r.rollup.rules
                 ]
-                expr = self.greatest(f"g.{worst}", *raises)
+                expr = self.greatest(expr, *raises)
             branches.append(f"WHEN {int(cid)} THEN {expr}")
         return f"CASE g.catalogue_id {' '.join(branches)} END" if branches else "0"
 

@@ -47,9 +47,10 @@ def _random_rating(rng: random.Random, assessment_id: int, category_id: int, com
 
 
 def build_portfolio(*, seed: int = 1, agreements: int = 40, partners: int = 8, history: int = 3) -> Portfolio:
-    """A varied portfolio: three catalogues (one per roll-up method, with uneven weights), agreements
-    of every status with up to ``history`` approved assessments (approval-time ties included), some
-    open assessments, some incomplete ratings and some agreements never approved."""
+    """A varied portfolio: four catalogues (one per roll-up method, and a weighted mean with floors;
+    uneven weights), agreements of every status with up to ``history`` approved assessments
+    (approval-time ties included), some open assessments, some incomplete ratings and some
+    agreements never approved."""
     rng = random.Random(seed)
     out = Portfolio()
     out.teams = [TeamFactory(), TeamFactory()]
@@ -57,6 +58,11 @@ def build_portfolio(*, seed: int = 1, agreements: int = 40, partners: int = 8, h
         (RollupMethod.WEIGHTED_MEAN, {}),
         (RollupMethod.COUNT_RULE, {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"}),
         (RollupMethod.WORST_CASE, {}),
+        # Floors, strict enough that they raise bands often on random ratings (whose residual levels
+        # are rarely Critical).
+        (RollupMethod.WEIGHTED_MEAN, {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "CRITICAL"},
+                                                {"escalate_band": "HIGH", "min_count": 1, "to_band": "HIGH"},
+                                                {"escalate_band": "MEDIUM", "min_count": 3, "to_band": "HIGH"}]}),
     ):
         catalogue = CatalogueFactory(rollup_method=method, rollup_params=params, contents__categories=4)
         for category in catalogue.categories.all():

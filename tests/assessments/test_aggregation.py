@@ -66,6 +66,23 @@ def test_full_recompute_equals_the_pure_python_module(portfolio):
     assert PartnerScore.objects.exists() and CategoryScore.objects.exists() and PartnerCategoryScore.objects.exists()
 
 
+def test_floors_raise_stored_bands_in_the_portfolio_as_python_does(portfolio):
+    """The test portfolio's floored catalogue raises some agreements above their mean's band, so the
+    comparisons with the pure module cover the floors."""
+    aggregation.scores_full_recompute()
+    floored = portfolio.catalogues[-1]
+    assert floored.rollup_params["rules"]
+    raised = [s for s in AgreementScore.objects.filter(catalogue=floored) if s.band_rank > _mean_band(s)]
+    assert raised, "no stored band was raised by a floor"
+    assert_scores_equal_reference()
+
+
+def _mean_band(score: AgreementScore) -> int:
+    """The band of the stored weighted mean alone, by the test matrix's thresholds (``standard_band_code``:
+    Medium from 5, High from 10, Critical from 20)."""
+    return 1 + sum(score.residual_wsum >= t * score.weight_total for t in (5, 10, 20))
+
+
 @pytest.mark.parametrize("seed", [2, 3, 4])
 def test_full_recompute_equals_python_on_other_portfolios(seed):
     build_portfolio(seed=seed, agreements=25)
@@ -282,8 +299,9 @@ def test_incremental_statement_count_does_not_grow_with_the_portfolio(django_ass
 
 
 def test_the_incremental_path_uses_the_same_rollup_as_full_for_every_method():
+    floors = {"rules": [{"escalate_band": "HIGH", "min_count": 1, "to_band": "HIGH"}]}
     for method, params in ((RollupMethod.WORST_CASE, {}), (RollupMethod.COUNT_RULE, {}),
-                           (RollupMethod.WEIGHTED_MEAN, {})):
+                           (RollupMethod.WEIGHTED_MEAN, {}), (RollupMethod.WEIGHTED_MEAN, floors)):
         catalogue = CatalogueFactory(rollup_method=method, rollup_params=params)
         agreement = AgreementFactory()
         approve_new_assessment(agreement=agreement, rng=random.Random(3), catalogue=catalogue)

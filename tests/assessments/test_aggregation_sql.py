@@ -10,8 +10,11 @@ import random
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessments import aggregation, scoring, selectors
+from assessments.aggregation.catalogue_rules import CatalogueRules
 from assessments.aggregation.sql import Dialect, T, complete_rating, grid_array, grid_rank, grid_text
 from assessments.choices import AssessmentStatus
 from assessments.models import AgreementScore, Assessment, Rating
@@ -91,3 +94,60 @@ def test_the_sql_counts_the_ratings_python_calls_complete(portfolio):
 
     assert {rating_id for (rating_id,) in rows} == expected
     assert set(Rating.objects.complete().values_list("pk", flat=True)) == expected
+
+
+# --- The roll-up band: ``Dialect._rollup_band`` against ``scoring.Rollup.band`` ---------------------
+
+_rules = st.lists(st.builds(scoring.CountRule, st.integers(1, 6), st.integers(1, 4), st.integers(1, 6)),
+                  min_size=0, max_size=3)
+
+
+@st.composite
+def _catalogues(draw):
+    """Any matrix (ranks 1..6, not necessarily monotone) and any roll-up, floors included."""
+    levels = range(SCALE_MIN, SCALE_MAX + 1)
+    matrix = scoring.Matrix({(lk, im): draw(st.integers(1, scoring.MAX_BAND_RANK)) for lk in levels for im in levels},
+                            scale_min=SCALE_MIN, scale_max=SCALE_MAX)
+    method = draw(st.sampled_from(scoring.ROLLUP_METHODS))
+    rules = () if method == scoring.WORST_CASE else tuple(draw(_rules))
+    return matrix, scoring.Rollup(method, rules)
+
+
+_ratings = st.lists(
+    st.builds(scoring.RatingLevels, st.integers(1, 10**6), st.just("C"), st.integers(1, 1000),
+              *[st.integers(SCALE_MIN, SCALE_MAX)] * 4, st.sampled_from(["low", "medium", "high"])),
+    min_size=1, max_size=8, unique_by=lambda r: r.rating_id,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(catalogue=_catalogues(), ratings=_ratings)
+def test_the_sql_rollup_band_is_the_one_scoring_gives(catalogue, ratings):
+    """Random ratings, weights, matrices and rules (weighted-mean floors and count rules): the three
+    band columns the recomputes store equal the Python roll-up's, on this database."""
+    matrix, rollup = catalogue
+    scores = [scoring.rating_score(r, matrix=matrix) for r in ratings]
+    expected = scoring.agreement_result(scores, matrix=matrix, rollup=rollup)
+    rules = {7: CatalogueRules(7, matrix, rollup, {}, {})}
+    dialect = Dialect(connection)
+    # The per-agreement sums ``g`` that ``agreements_from`` groups the ratings into.
+    columns = {
+        "catalogue_id": 7, "weight_total": expected.weight_total,
+        "residual_wsum": expected.residual_wsum, "residual_wsum_low": expected.residual_wsum_low,
+        "residual_wsum_high": expected.residual_wsum_high,
+        "worst": max(s.rank for s in scores), "worst_low": max(s.rank_low for s in scores),
+        "worst_high": max(s.rank_high for s in scores),
+        **{f"b{k}": sum(s.rank == k for s in scores) for k in range(1, scoring.MAX_BAND_RANK + 1)},
+        **{f"lge{k}": sum(s.rank_low >= k for s in scores) for k in dialect.rule_ranks(rules)},
+        **{f"hge{k}": sum(s.rank_high >= k for s in scores) for k in dialect.rule_ranks(rules)},
+    }
+    g = "(SELECT " + ", ".join(f"CAST(%s AS INTEGER) AS {name}" for name in columns) + ") g"
+    bands = ", ".join([
+        dialect._rollup_band(rules, "residual_wsum", "worst", ""),
+        dialect._rollup_band(rules, "residual_wsum_low", "worst_low", "l"),
+        dialect._rollup_band(rules, "residual_wsum_high", "worst_high", "h"),
+    ])
+
+    (row,) = _fetch(f"SELECT {bands} FROM {g}", list(columns.values()))  # noqa: S608
+
+    assert tuple(row) == (expected.band_rank, expected.band_rank_low, expected.band_rank_high)

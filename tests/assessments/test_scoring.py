@@ -139,6 +139,88 @@ def test_rollup_params_are_validated():
     assert len(several.rules) == 2
 
 
+FLOORS = {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+                    {"escalate_band": "CRITICAL", "min_count": 2, "to_band": "CRITICAL"}]}
+WEIGHTED_WITH_FLOORS = Rollup.from_params(scoring.WEIGHTED_MEAN, FLOORS, ranks_by_code=RANKS_BY_CODE)
+
+
+def test_a_floor_raises_the_weighted_mean_band_so_a_critical_category_cannot_vanish():
+    # One Critical category (5 x 4 = 20) among three Low ones: the mean, 6.5, is only Medium.
+    one_critical = [rating(1, "A", rl=5, ri=4), *(rating(i, f"C{i}", rl=1, ri=2) for i in (2, 3, 4))]
+    plain = agreement_score(one_critical, matrix=STANDARD, rollup=WEIGHTED)
+    floored = agreement_score(one_critical, matrix=STANDARD, rollup=WEIGHTED_WITH_FLOORS)
+    assert (plain.score, plain.band_rank, plain.worst_rank) == (Decimal("6.50"), RANK["MEDIUM"], RANK["CRITICAL"])
+    assert floored.band_rank == RANK["HIGH"] and floored.score == plain.score  # the score itself is untouched
+    two_critical = [*one_critical, rating(5, "E", rl=4, ri=5)]
+    assert agreement_score(two_critical, matrix=STANDARD, rollup=WEIGHTED).band_rank == RANK["MEDIUM"]  # mean 9.2
+    assert agreement_score(two_critical, matrix=STANDARD, rollup=WEIGHTED_WITH_FLOORS).band_rank == RANK["CRITICAL"]
+
+
+def test_a_floor_never_lowers_a_band_the_mean_already_reached():
+    all_critical = [rating(1, "A", rl=5, ri=5), rating(2, "B", rl=4, ri=5)]
+    assert agreement_score(all_critical, matrix=STANDARD, rollup=WEIGHTED_WITH_FLOORS).band_rank == RANK["CRITICAL"]
+    one_critical_high_mean = [rating(1, "A", rl=5, ri=5), rating(2, "B", rl=4, ri=4)]  # mean 20.5: Critical
+    result = agreement_score(one_critical_high_mean, matrix=STANDARD, rollup=WEIGHTED_WITH_FLOORS)
+    assert result.band_rank == RANK["CRITICAL"]  # "at least High" does not pull a Critical mean down
+    assert WEIGHTED_WITH_FLOORS.raised_by(ranks=[4, 3], weighted_sum=4100, weight_total=200, matrix=STANDARD) == ()
+
+
+def test_raised_by_names_the_floor_that_set_the_band():
+    ranks, wsum, total = [4, 1, 1, 1], 2000 + 3 * 200, 400  # mean 6.5: Medium
+    assert WEIGHTED_WITH_FLOORS.raised_by(ranks=ranks, weighted_sum=wsum, weight_total=total, matrix=STANDARD) == (
+        scoring.CountRule(RANK["CRITICAL"], 1, RANK["HIGH"]),)
+    ranks, wsum = [4, 4, 1, 1], 2 * 2000 + 2 * 200
+    assert WEIGHTED_WITH_FLOORS.raised_by(ranks=ranks, weighted_sum=wsum, weight_total=total, matrix=STANDARD) == (
+        scoring.CountRule(RANK["CRITICAL"], 2, RANK["CRITICAL"]),)
+    assert WEIGHTED.raised_by(ranks=ranks, weighted_sum=wsum, weight_total=total, matrix=STANDARD) == ()
+
+
+def test_describe_states_the_floors_in_words():
+    labels = {1: "Low", 2: "Medium", 3: "High", 4: "Critical"}
+    assert WEIGHTED.describe(labels_by_rank=labels) == "Band of the weighted mean residual score"
+    assert WEIGHTED_WITH_FLOORS.describe(labels_by_rank=labels) == (
+        "Band of the weighted mean residual score, raised by floors: 1 or more category at Critical or worse "
+        "make at least High; 2 or more categories at Critical or worse make at least Critical"
+    )
+    assert TWO_HIGH_MAKE_CRITICAL.describe(labels_by_rank=labels) == (
+        "Worst residual band, raised by count rules: 2 or more categories at High or worse make at least Critical"
+    )
+
+
+def test_weighted_mean_without_floors_reads_empty_parameters():
+    for params in (None, {}, {"rules": []}):
+        assert Rollup.from_params(scoring.WEIGHTED_MEAN, params, ranks_by_code=RANKS_BY_CODE) == WEIGHTED
+    assert WEIGHTED_WITH_FLOORS.rules == (scoring.CountRule(4, 1, 3), scoring.CountRule(4, 2, 4))
+
+
+@pytest.mark.parametrize(("params", "problems"), [
+    ({"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIHG"}]},
+     [("rollup_params.rules[0].to_band", 'unknown band "HIHG"; use one of LOW, MEDIUM, HIGH, CRITICAL')]),
+    ({"rules": [{"escalate_band": "CRITICAL", "min_count": 0, "to_band": "HIGH"}]},
+     [("rollup_params.rules[0].min_count", "must be at least 1, not 0")]),
+    # The single-rule form of a count rule, or a misspelt key, is no floor: refused, not ignored.
+    ({"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+     [(f"rollup_params.{key}", 'a weighted mean reads only "rules" (its floors), such as {"rules": '
+                               '[{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]}')
+      for key in ("escalate_band", "min_count", "to_band")]),
+    ({"rule": []}, [("rollup_params.rule", 'a weighted mean reads only "rules" (its floors), such as {"rules": '
+                                           '[{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]}')]),
+    ({"rules": "CRITICAL"}, [("rollup_params.rules", 'must be a list of count rules, not "CRITICAL"')]),
+    ("CRITICAL", [("rollup_params", 'must be a mapping, not "CRITICAL"')]),
+])
+def test_every_problem_of_a_floor_is_reported_with_its_place(params, problems):
+    with pytest.raises(scoring.RollupError) as refused:
+        Rollup.from_params(scoring.WEIGHTED_MEAN, params, ranks_by_code=RANKS_BY_CODE)
+    assert list(refused.value.problems) == problems
+
+
+def test_stored_parameters_from_before_floors_are_read_leniently_as_no_floor():
+    """A published weighted-mean catalogue may hold keys that never counted (left from a count rule):
+    its scores must not start failing, nor change meaning."""
+    leftover = {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"}
+    assert Rollup.from_params(scoring.WEIGHTED_MEAN, leftover, ranks_by_code=RANKS_BY_CODE, lenient=True) == WEIGHTED
+
+
 @pytest.mark.parametrize(("params", "problems"), [
     ({"rules": [{"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"},
                 {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRTICAL"}]},
@@ -219,11 +301,12 @@ def monotone_matrices(draw):
 
 @st.composite
 def rollups(draw):
+    """Any method; a count rule with one to three rules, a weighted mean with up to three floors."""
     method = draw(st.sampled_from(scoring.ROLLUP_METHODS))
-    if method != scoring.COUNT_RULE:
+    if method == scoring.WORST_CASE:
         return Rollup(method)
     rules = draw(st.lists(st.builds(scoring.CountRule, st.integers(1, 6), st.integers(1, 4), st.integers(1, 6)),
-                          min_size=1, max_size=3))
+                          min_size=1 if method == scoring.COUNT_RULE else 0, max_size=3))
     return Rollup(method, tuple(rules))
 
 
