@@ -14,10 +14,11 @@ score to recompute, and this app needs nothing from ``assessments``.
 
 Every write is for administrators (``Action.ADMINISTER`` in ``riskboard.permissions``): each
 service takes the ``actor`` and checks it. Management commands, run by whoever holds the database,
-pass ``SYSTEM``; ``catalogue_default_ensure`` (the shipped catalogue, loaded at deployment) takes
+pass ``SYSTEM``; ``catalogue_default_load`` (the shipped catalogue, loaded at deployment) takes
 no actor.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -507,25 +508,91 @@ def catalogue_import(*, data: dict, actor) -> RiskCatalogue:
     return _catalogue_create(spec=document_validate(data=data))
 
 
-def catalogue_default_ensure() -> RiskCatalogue:
-    """Load the shipped default catalogue as version 1, published, unless that version exists.
+@dataclass(frozen=True)
+class DefaultLoad:
+    """What ``catalogue_default_load`` did: ``catalogue`` is the published version holding the
+    shipped definition (or, when an administrator retired it, the newest published version of the
+    name); ``created`` says it was published just now; ``retired`` lists the versions it replaced."""
 
-    Idempotent: when a catalogue named ``DEFAULT_CATALOGUE_NAME`` at version 1 exists (in any
-    status) it is returned unchanged.
-    """
-    existing = catalogue_get(name=DEFAULT_CATALOGUE_NAME, version=1)
-    if existing is not None:
-        return existing
+    catalogue: RiskCatalogue
+    created: bool = False
+    retired: tuple[RiskCatalogue, ...] = ()
+
+
+def _comparable(spec: CatalogueSpec) -> dict:
+    """A catalogue's definition with its version, status and the order of its lists left out, so that
+    the shipped file and a stored version compare equal exactly when they define the same catalogue."""
+    document = document_from_spec(spec=spec)
+    for key in ("version", "status"):
+        document.pop(key)
+    for key in ("bands", "categories", "safeguards"):
+        document[key] = sorted(document[key], key=lambda item: item["code"])
+    for safeguard in document["safeguards"]:
+        safeguard["categories"] = sorted(safeguard["categories"])
+    return document
+
+
+def _shipped_spec() -> CatalogueSpec:
     data = document_parse(text=DEFAULT_CATALOGUE_FILE.read_text(encoding="utf-8"), fmt="yaml")
     spec = document_validate(data=data)
     if spec.name != DEFAULT_CATALOGUE_NAME:
         raise ImproperlyConfigured(f"{DEFAULT_CATALOGUE_FILE} names {spec.name!r}, not {DEFAULT_CATALOGUE_NAME!r}.")
+    return spec
+
+
+def _shipped_found(shipped: dict) -> DefaultLoad | None:
+    """When a published or retired version of the default name already holds the shipped definition,
+    what to use (``None`` when none does). Drafts do not count: nothing was loaded into them."""
+    versions = list(
+        RiskCatalogue.objects.filter(
+            name=DEFAULT_CATALOGUE_NAME, status__in=[CatalogueStatus.PUBLISHED, CatalogueStatus.RETIRED]
+        ).order_by("-version")
+    )
+    holder = next((c for c in versions if _comparable(catalogue_spec_get(catalogue=c)) == shipped), None)
+    if holder is None:
+        return None
+    if holder.status == CatalogueStatus.PUBLISHED:
+        return DefaultLoad(holder)
+    newest_published = next((c for c in versions if c.status == CatalogueStatus.PUBLISHED), None)
+    return DefaultLoad(newest_published or holder)
+
+
+def catalogue_default_load() -> DefaultLoad:
+    """Make sure the shipped default catalogue's current definition is published.
+
+    - On a new installation it is loaded as version 1, published.
+    - When a published or retired version of that name already holds exactly the shipped
+      definition, nothing changes (idempotent, and an administrator's later version made from it,
+      or their retiring it, is left as it is).
+    - Otherwise the file changed since it was loaded (a release changed the default roll-up, say):
+      it is published as the next version, and the older published versions of the name are
+      retired, so that new assessments and reassessments use it. A published version is never
+      changed: every approved assessment keeps the rules it was decided with, and an agreement's
+      scores follow the new rules from its next approved assessment on.
+    """
+    spec = _shipped_spec()
+    shipped = _comparable(spec)
+    found = _shipped_found(shipped)
+    if found is not None:
+        return found
     try:
         with transaction.atomic():
-            return catalogue_publish(catalogue=_catalogue_create(spec=spec, version=1), actor=SYSTEM)
+            older = list(
+                RiskCatalogue.objects.select_for_update()
+                .filter(name=DEFAULT_CATALOGUE_NAME, status=CatalogueStatus.PUBLISHED).order_by("version")
+            )
+            catalogue = catalogue_publish(catalogue=_catalogue_create(spec=spec), actor=SYSTEM)
+            retired = tuple(catalogue_retire(catalogue=c, actor=SYSTEM) for c in older)
+            return DefaultLoad(catalogue, created=True, retired=retired)
     except (IntegrityError, ValidationError):
         # Another process may have loaded it since the check above; if not, the error is real.
-        existing = catalogue_get(name=DEFAULT_CATALOGUE_NAME, version=1)
-        if existing is None:
+        found = _shipped_found(shipped)
+        if found is None:
             raise
-        return existing
+        return found
+
+
+def catalogue_default_ensure() -> RiskCatalogue:
+    """The published default catalogue, loaded or brought up to the shipped file first
+    (``catalogue_default_load``)."""
+    return catalogue_default_load().catalogue

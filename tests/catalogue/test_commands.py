@@ -37,6 +37,18 @@ def test_load_default_catalogue_creates_it_once_and_says_so():
     assert RiskCatalogue.objects.filter(name=DEFAULT_CATALOGUE_NAME).count() == 1
 
 
+def test_load_default_catalogue_publishes_a_changed_file_and_says_what_it_retired():
+    run("load_default_catalogue")
+    RiskCatalogue.objects.filter(name=DEFAULT_CATALOGUE_NAME).update(rollup_params={})  # as an older release shipped
+
+    out = run("load_default_catalogue")
+
+    assert out.startswith(f"Published {DEFAULT_CATALOGUE_NAME} v2 (Published): the default catalogue file changed")
+    assert (f"Retired {DEFAULT_CATALOGUE_NAME} v1: its approved assessments keep its rules; new assessments and "
+            "reassessments use v2.") in out
+    assert run("load_default_catalogue").startswith(f"Found {DEFAULT_CATALOGUE_NAME} v2 (Published); nothing to load.")
+
+
 # --- export_catalogue -------------------------------------------------------------------------
 
 
@@ -176,6 +188,25 @@ def test_imported_draft_does_not_replace_the_published_version(tmp_path):
     statuses = dict(RiskCatalogue.objects.filter(name="Stable").values_list("version", "status"))
     assert statuses == {1: CatalogueStatus.PUBLISHED, 2: CatalogueStatus.DRAFT}
     assert json.loads(run("export_catalogue"))["version"] == 1
+
+
+def test_import_refuses_a_weighted_mean_floor_naming_its_place(tmp_path, row_counts):
+    CatalogueFactory(name="Floors")
+    document = yaml.safe_load(run("export_catalogue", "--format", "yaml"))
+    document["rollup_params"] = {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+                                           {"escalate_band": "SEVERE", "min_count": 2, "to_band": "CRITICAL"}]}
+    path = tmp_path / "floors.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    before = row_counts()
+
+    with pytest.raises(CommandError) as excinfo:
+        run("import_catalogue", str(path))
+
+    assert str(excinfo.value).splitlines() == [
+        f"{path} was not imported; it has 1 problem:",
+        '  - rollup_params.rules[1].escalate_band: unknown band "SEVERE"; use one of LOW, MEDIUM, HIGH, CRITICAL',
+    ]
+    assert row_counts() == before
 
 
 def test_import_refuses_a_rollup_rule_the_scores_cannot_use_naming_its_place(tmp_path, row_counts):

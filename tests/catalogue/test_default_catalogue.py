@@ -1,16 +1,29 @@
 """The default catalogue shipped in catalogue/data/default_catalogue.yaml, as an assessor meets it."""
 
+import dataclasses
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from catalogue.choices import CatalogueStatus, Scale
 from catalogue.models import RiskCatalogue
 from catalogue.selectors import catalogue_spec_get
 from catalogue.serialization import DEFAULT_CATALOGUE_NAME
-from catalogue.services import SYSTEM, catalogue_default_ensure, category_update
+from catalogue.services import (
+    SYSTEM,
+    _catalogue_create,
+    _shipped_spec,
+    catalogue_default_ensure,
+    catalogue_default_load,
+    catalogue_draft_from,
+    catalogue_publish,
+    catalogue_retire,
+    catalogue_update,
+    category_update,
+)
 from tests.factories import DraftCatalogueFactory, standard_band_code
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +43,10 @@ SEED_CATEGORIES = [
 ]
 
 
+FLOORS = {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+                    {"escalate_band": "CRITICAL", "min_count": 2, "to_band": "CRITICAL"}]}
+
+
 @pytest.fixture
 def default():
     return catalogue_default_ensure()
@@ -41,7 +58,16 @@ def test_default_catalogue_is_published_version_1(default):
     assert (stored.name, stored.version, stored.status) == (DEFAULT_CATALOGUE_NAME, 1, CatalogueStatus.PUBLISHED)
     assert stored.published_at is not None
     assert stored.rollup_method == "weighted_mean"
-    assert stored.rollup_params == {}
+    assert stored.rollup_params == FLOORS
+
+
+def test_the_default_rollup_raises_an_agreement_with_a_critical_category():
+    """The shipped roll-up, as the scores read it: one Critical category makes at least High, two Critical."""
+    from assessments import scoring
+
+    rollup = scoring.Rollup.from_params("weighted_mean", FLOORS, ranks_by_code={"LOW": 1, "MEDIUM": 2, "HIGH": 3,
+                                                                                 "CRITICAL": 4})
+    assert rollup.rules == (scoring.CountRule(4, 1, 3), scoring.CountRule(4, 2, 4))
 
 
 def test_default_catalogue_holds_exactly_the_ten_seed_categories_in_order(default):
@@ -135,15 +161,52 @@ def test_loading_twice_creates_it_once(default):
     assert again.categories.count() == 10
 
 
-def test_an_existing_version_1_is_left_as_it_is():
+def test_an_existing_draft_version_1_is_left_as_it_is_and_the_file_is_published_after_it():
     existing = DraftCatalogueFactory(name=DEFAULT_CATALOGUE_NAME, version=1)
 
-    found = catalogue_default_ensure()
+    loaded = catalogue_default_load()
 
-    assert found.pk == existing.pk
     stored = RiskCatalogue.objects.get(pk=existing.pk)
     assert stored.status == CatalogueStatus.DRAFT
     assert stored.categories.count() == 3
+    assert (loaded.catalogue.version, loaded.catalogue.status, loaded.created) == (2, CatalogueStatus.PUBLISHED, True)
+    assert loaded.retired == ()
+
+
+def _load_an_older_release():
+    """Version 1 as an earlier release shipped it: the same file but a plain weighted mean."""
+    spec = dataclasses.replace(_shipped_spec(), rollup_params={})
+    with transaction.atomic():
+        return catalogue_publish(catalogue=_catalogue_create(spec=spec), actor=SYSTEM)
+
+
+def test_a_changed_file_is_published_as_the_next_version_and_the_older_one_retired():
+    old = _load_an_older_release()
+
+    loaded = catalogue_default_load()
+
+    assert loaded.created and loaded.catalogue.version == 2 and loaded.catalogue.status == CatalogueStatus.PUBLISHED
+    assert loaded.catalogue.rollup_params == FLOORS
+    old.refresh_from_db()
+    assert old.status == CatalogueStatus.RETIRED and old.rollup_params == {}  # frozen: never rewritten
+    assert [c.pk for c in loaded.retired] == [old.pk]
+    assert catalogue_spec_get(catalogue=loaded.catalogue).categories == catalogue_spec_get(catalogue=old).categories
+    # Idempotent: the file's definition is now held by v2.
+    again = catalogue_default_load()
+    assert (again.catalogue.pk, again.created) == (loaded.catalogue.pk, False)
+    assert RiskCatalogue.objects.filter(name=DEFAULT_CATALOGUE_NAME).count() == 2
+
+
+def test_an_administrators_later_version_or_retirement_is_left_as_it_is(default):
+    custom = catalogue_draft_from(catalogue=default, actor=SYSTEM)
+    catalogue_update(catalogue=custom, actor=SYSTEM, rollup_params={})
+    catalogue_publish(catalogue=custom, actor=SYSTEM)
+    catalogue_retire(catalogue=default, actor=SYSTEM)
+
+    loaded = catalogue_default_load()
+
+    assert (loaded.catalogue.pk, loaded.created) == (custom.pk, False)  # the newest published version
+    assert RiskCatalogue.objects.filter(name=DEFAULT_CATALOGUE_NAME).count() == 2
 
 
 def test_default_catalogue_is_frozen(default):

@@ -620,6 +620,16 @@ UNUSABLE_ROLLUPS = {
     "rules not a list": (
         "count_rule", {"rules": "HIGH"}, ['rollup_params.rules: must be a list of count rules, not "HIGH"'],
     ),
+    "weighted mean: unknown band in a floor": (
+        "weighted_mean", TWO_RULES_ONE_TYPO,
+        [f'rollup_params.rules[1].to_band: unknown band "CRTICAL"; {BANDS_NAMED}'],
+    ),
+    "weighted mean: a floor without the rules list": (
+        "weighted_mean", {"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+        [f'rollup_params.{key}: a weighted mean reads only "rules" (its floors), such as {{"rules": '
+         '[{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]}' for key in
+         ("escalate_band", "min_count", "to_band")],
+    ),
 }
 
 
@@ -648,6 +658,8 @@ def test_publish_refuses_a_band_rank_the_scores_cannot_hold():
 
 @pytest.mark.parametrize(("method", "params"), [
     ("weighted_mean", {}),
+    ("weighted_mean", {"rules": []}),
+    ("weighted_mean", {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]}),
     ("worst_case", {"ignored": True}),
     ("count_rule", {}),
     ("count_rule", {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"}),
@@ -676,6 +688,19 @@ def test_a_drafts_rollup_rule_is_checked_against_its_bands_when_it_changes():
     assert (stored.rollup_method, stored.rollup_params) == ("weighted_mean", {})
     services.catalogue_update(actor=services.SYSTEM, catalogue=stored, rollup_method="count_rule", rollup_params={})
     assert RiskCatalogue.objects.get(pk=catalogue.pk).rollup_method == "count_rule"
+
+
+def test_a_drafts_floors_are_checked_when_they_change():
+    catalogue = DraftCatalogueFactory(name="Floors")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.catalogue_update(actor=services.SYSTEM, catalogue=catalogue,
+                                  rollup_params={"rules": [{"escalate_band": "CRITICAL", "min_count": "one",
+                                                            "to_band": "HIGH"}]})
+
+    assert excinfo.value.message_dict == {"rollup_params": ['rollup_params.rules[0].min_count: must be a whole number, '
+                                                            'not "one"']}
+    assert RiskCatalogue.objects.get(pk=catalogue.pk).rollup_params == {}
 
 
 def test_a_draft_whose_bands_no_longer_fit_its_rule_can_still_be_renamed():
