@@ -69,7 +69,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         queryset=_teams, field_name="owner_team", label="Team", empty_label="Any team"
     )
     band = django_filters.ChoiceFilter(
-        choices=selectors.band_codes, method="filter_band", label="Current band", empty_label="Any band"
+        choices=selectors.band_codes, method="filter_band", label="Band", empty_label="Any band"
     )
     assessment = django_filters.ChoiceFilter(
         choices=[
@@ -89,7 +89,7 @@ class AgreementFilterSet(django_filters.FilterSet):
             ("owner_team__name", "team"),
             ("status", "status"),
             ("end_date", "end_date"),
-            ("current_band_rank", "band"),
+            ("headline_band_rank", "band"),
             ("next_review_date", "next_review"),
         ),
         label="Sort by",
@@ -110,7 +110,8 @@ class AgreementFilterSet(django_filters.FilterSet):
         )
 
     def filter_band(self, queryset, name, value):
-        return queryset.filter(current_band_id__in=Band.objects.filter(code=value).values("pk"))
+        """The headline band (``agreement_list``'s ``headline_band_id``), as the list shows it."""
+        return queryset.filter(headline_band_id__in=Band.objects.filter(code=value).values("pk"))
 
     def filter_assessment(self, queryset, name, value):
         if value == NO_OPEN_ASSESSMENT:
@@ -130,7 +131,7 @@ def _agreements(request):
 
 
 class AgreementApiFilterSet(AgreementFilterSet):
-    """The agreements page's filters (search, partner, status, team, current band, open assessment),
+    """The agreements page's filters (search, partner, status, team, band (the headline band), open assessment),
     plus kind, classification, score range, date ranges and ``updated_since``. Ordering is the
     API's own (cursor pagination), so the page's sorting is left out."""
 

@@ -83,7 +83,8 @@ class ResultSerializer(serializers.Serializer):
     score_low = serializers.CharField(help_text="Low end of the confidence range. " + DECIMAL_HELP)
     score_high = serializers.CharField(help_text="High end of the confidence range. " + DECIMAL_HELP)
     inherent_score = serializers.CharField(help_text=DECIMAL_HELP)
-    band = serializers.CharField(allow_null=True, help_text="The band by the catalogue's roll-up method.")
+    band = serializers.CharField(allow_null=True, help_text="The headline band: the catalogue's roll-up of the "
+                                 "ratings (floors or count rules included), what partner and portfolio scores count.")
     band_low = serializers.CharField(allow_null=True)
     band_high = serializers.CharField(allow_null=True)
     worst_band = serializers.CharField(allow_null=True, help_text="The worst residual band of any category.")

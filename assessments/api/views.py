@@ -143,6 +143,7 @@ class AssessmentViewSet(HistoryMixin, ReadOnlyViewSet):
         ("agreement_reference", lambda row: row["agreement"]["reference"]),
         *((name, lambda row, name=name: row[name]) for name in ("status", "as_of", "version", "approved_at")),
         ("band", lambda row: (row["result"] or {}).get("band")),
+        ("worst_category_band", lambda row: (row["result"] or {}).get("worst_band")),
         ("score", lambda row: (row["result"] or {}).get("score")),
     ]
     values_fields = selectors.ASSESSMENT_FIELDS

@@ -25,6 +25,7 @@ from .agreements import (
 from .assessments import (
     assessment_categories,
     assessment_for_page,
+    assessment_headline_band,
     assessment_missing_categories,
     assessment_next_review_date,
     assessment_ratings,
@@ -78,6 +79,7 @@ __all__ = [
     "agreements_visible",
     "assessment_categories",
     "assessment_for_page",
+    "assessment_headline_band",
     "assessment_missing_categories",
     "assessment_next_review_date",
     "assessment_ratings",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from catalogue.models import Band
 from riskboard.permissions import Action, team_filter
@@ -54,18 +54,20 @@ def _latest_approved(agreement_ref) -> QuerySet[Assessment]:
 def agreement_list(*, user) -> QuerySet[Agreement]:
     """The agreements ``user`` may see, annotated for the list page, the agreement page and the API.
 
-    The current band is read from the agreement's stored score (``AgreementScore``, recomputed
-    from its latest approved assessment), never computed here. Annotations:
-    ``current_assessment_id`` (latest approved), ``next_review_date``, ``open_assessment_id`` and
-    ``open_assessment_status``; ``current_band_id`` and ``current_band_rank`` (the stored worst
-    residual band, null before the first recompute) and ``score_dirty`` (a recompute is queued).
+    Bands are read from the agreement's stored score (``AgreementScore``, recomputed from its
+    latest approved assessment), never computed here. Annotations: ``current_assessment_id``
+    (latest approved), ``next_review_date``, ``open_assessment_id`` and ``open_assessment_status``;
+    ``headline_band_rank`` and ``headline_band_id`` (the headline band, ``AgreementScore.band_rank``:
+    what the list shows as "Band", filters and sorts by, and what partner and portfolio scores
+    count), ``worst_category_band_rank`` (the worst residual band among its categories; both null
+    before the first recompute) and ``score_dirty`` (a recompute is queued).
     The stored score itself is joined in (``agreements_stored_scores`` reads it). All are joins or
     subqueries, so filtering and sorting on them runs in the database and a page costs the same
     number of queries whatever its length.
     """
     latest = _latest_approved(OuterRef("pk"))
     open_assessment = Assessment.objects.filter(agreement_id=OuterRef("pk"), status__in=OPEN_STATUSES)
-    current_band = Band.objects.filter(catalogue_id=OuterRef("score__catalogue_id"), rank=OuterRef("current_band_rank"))
+    headline_band = Band.objects.filter(catalogue_id=OuterRef("score__catalogue_id"), rank=OuterRef("score__band_rank"))
     return (
         Agreement.objects.restrict(user, Action.VIEW)
         .select_related("owner_team", "score")
@@ -75,10 +77,11 @@ def agreement_list(*, user) -> QuerySet[Agreement]:
             next_review_date=Subquery(latest.values("next_review_date")[:1]),
             open_assessment_id=Subquery(open_assessment.values("pk")[:1]),
             open_assessment_status=Subquery(open_assessment.values("status")[:1]),
-            current_band_rank=_stored_worst_rank("score"),
+            headline_band_rank=F("score__band_rank"),
+            headline_band_id=Subquery(headline_band.values("pk")[:1]),
+            worst_category_band_rank=_stored_worst_rank("score"),
             score_dirty=Exists(DirtyAgreement.objects.filter(agreement_id=OuterRef("pk"))),
         )
-        .annotate(current_band_id=Subquery(current_band.values("pk")[:1]))
     )
 
 
@@ -92,8 +95,9 @@ def _stored_worst_rank(score: str) -> Case:
 class StoredScore:
     """An agreement's stored score as its pages show it: the bands, and how fresh it is.
 
-    ``band`` is the catalogue roll-up's band (what partner and portfolio scores count),
-    ``worst_band`` the worst residual band among its categories. ``expected`` says the agreement
+    ``band`` is the headline band, the catalogue roll-up's band (``AgreementScore.band_rank``:
+    what partner and portfolio scores count), shown as "Band"; ``worst_band`` the worst residual
+    band among its categories, shown as "Worst category". ``expected`` says the agreement
     has an approved assessment, so a score should exist: without one it is "not computed yet".
     """
 

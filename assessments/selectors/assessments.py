@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -10,6 +11,14 @@ from django.db.models import Prefetch, QuerySet
 from catalogue.models import Band, RiskCategory
 from riskboard.permissions import Action
 
+from .. import scoring
+from ..aggregation.catalogue_rules import (
+    RATING_COLUMNS,
+    BandInfo,
+    catalogue_rules,
+    confidence_widening,
+    rating_levels,
+)
 from ..models import Assessment, Rating
 from ..scheduling import next_review_date
 from .catalogues import catalogue_matrix
@@ -49,6 +58,23 @@ def assessment_worst_residual_band(*, assessment: Assessment) -> Band | None:
     """The most severe band among the assessment's complete residual ratings (two queries)."""
     pairs = Rating.objects.filter(assessment=assessment).values_list("residual_likelihood", "residual_impact")
     return catalogue_matrix(catalogue_id=assessment.catalogue_id).worst_band(pairs)
+
+
+def assessment_headline_band(*, assessment: Assessment, ratings: Iterable[Rating] | None = None) -> BandInfo | None:
+    """The headline band the agreement gets from this assessment once approved: its catalogue's
+    roll-up of the complete ratings, as the recompute will store it (``AgreementScore.band_rank``).
+    None until every category of the catalogue is rated: a band of some categories would mislead.
+    ``ratings``: the assessment's ratings when the page has read them already (else one more query);
+    one query for the catalogue's rules."""
+    rules = catalogue_rules(catalogue_ids=[assessment.catalogue_id])[assessment.catalogue_id]
+    if ratings is None:
+        ratings = Rating.objects.filter(assessment=assessment)
+    rows = [[getattr(r, column) for column in RATING_COLUMNS] for r in ratings if r.is_complete]
+    if not rules.categories or set(rules.categories) - {row[1] for row in rows}:
+        return None
+    levels = [rating_levels(row, categories=rules.categories) for row in rows if row[1] in rules.categories]
+    result = scoring.agreement_score(levels, matrix=rules.matrix, rollup=rules.rollup, widening=confidence_widening())
+    return rules.bands.get(result.band_rank) if result else None
 
 
 def assessment_review_schedule(*, assessment: Assessment, approved_on: dt.date) -> tuple[Band | None, dt.date]:

@@ -62,7 +62,10 @@ class AgreementExplanation:
     score: AgreementScore | None
     freshness: Freshness
     assessment: Assessment | None
-    rollup: str = ""
+    rollup: str = ""  # the roll-up rule in words, floors or count rules included
+    raised_by: tuple[str, ...] = ()  # the rules, in words, that raised the band above its base band
+    base_rank: int | None = None  # the band before any rule raised it (the weighted mean's, or the worst)
+    base_what: str = ""  # what the base band is, in words
     lines: list[RatingLine] = field(default_factory=list)
     result: scoring.AgreementResult | None = None
     bands: dict[int, Band] = field(default_factory=dict)
@@ -100,6 +103,10 @@ class AgreementExplanation:
     def worst_band(self) -> Band | None:
         return self.bands.get(self.result.worst_rank) if self.result else None
 
+    @property
+    def base_band(self) -> Band | None:
+        return self.bands.get(self.base_rank) if self.base_rank is not None else None
+
 
 def agreement_explain(*, agreement) -> AgreementExplanation:
     """Explain the agreement's stored score from the assessment it names (or, before the first
@@ -132,6 +139,16 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
         out.lines.append(RatingLine(rating, rating.category.weight, score_value, rules.bands.get(score_value.rank),
                                     rules.bands.get(score_value.rank_low), rules.bands.get(score_value.rank_high)))
     out.result = scoring.agreement_result(scores, matrix=rules.matrix, rollup=rules.rollup)
+    if out.result is not None:
+        labels = {rank: band.label for rank, band in rules.bands.items()}
+        ranks = [s.rank for s in scores]
+        sums = {"weighted_sum": out.result.residual_wsum, "weight_total": out.result.weight_total,
+                "matrix": rules.matrix}
+        out.base_rank = rules.rollup.base_band(ranks=ranks, **sums)
+        out.base_what = ("band of the weighted mean" if rules.rollup.method == scoring.WEIGHTED_MEAN
+                         else "worst residual band")
+        out.raised_by = tuple(rules.rollup.describe_rule(rule, labels_by_rank=labels)
+                              for rule in rules.rollup.raised_by(ranks=ranks, **sums))
     return out
 
 

@@ -72,6 +72,8 @@ class AssessmentDetailView(TemplateView):
             changed_count=changed,
             rated=sum(view.complete for view in ratings),
             worst=selectors.worst_band(v.residual_band for v in ratings),
+            headline=selectors.assessment_headline_band(assessment=assessment,
+                                                        ratings=[v.rating for v in ratings if v.rating]),
             transitions=transitions,
             authors=authors,
             can_edit=can(user, Action.EDIT, team_id) and assessment.status in EDITABLE_STATUSES,
@@ -271,7 +273,8 @@ class AssessmentApproveView(DecisionView):
     def extra_context(self):
         # What the service will set, shown before the manager commits to it.
         worst, due = selectors.assessment_review_schedule(assessment=self.assessment, approved_on=timezone.localdate())
-        return {"worst": worst, "next_review": due}
+        return {"worst": worst, "next_review": due,
+                "headline": selectors.assessment_headline_band(assessment=self.assessment)}
 
     def decide(self, data):
         assessment = services.assessment_approve(

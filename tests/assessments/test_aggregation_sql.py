@@ -76,14 +76,18 @@ def test_the_sql_matrix_lookup_gives_the_band_scoring_gives():
 
 
 def test_the_stored_worst_band_in_sql_is_the_one_scoring_gives(portfolio, world):
-    """The agreement list filters and sorts on the worst band of the stored band counts, in SQL."""
+    """The agreement list shows the worst band of the stored band counts ("Worst category"), in SQL,
+    and filters and sorts on the stored headline band."""
     aggregation.scores_full_recompute()
-    expected = {s.agreement_id: scoring.worst_rank_of_counts(s.band_counts) for s in AgreementScore.objects.all()}
+    scores = AgreementScore.objects.all()
+    expected = {s.agreement_id: scoring.worst_rank_of_counts(s.band_counts) for s in scores}
     assert len(set(expected.values())) > 1
+    assert any(s.band_rank != s.worst_band_rank for s in scores)  # the two differ on this data
 
     listed = selectors.agreement_list(user=world.administrator).filter(score__isnull=False)
 
-    assert dict(listed.values_list("pk", "current_band_rank")) == expected
+    assert dict(listed.values_list("pk", "worst_category_band_rank")) == expected
+    assert dict(listed.values_list("pk", "headline_band_rank")) == {s.agreement_id: s.band_rank for s in scores}
 
 
 def test_the_sql_counts_the_ratings_python_calls_complete(portfolio):

@@ -100,11 +100,10 @@ def test_the_current_band_is_the_stored_score_until_a_recompute_counts_a_new_app
     assert references(client.get(LIST, {"band": "LOW"})) == ["AGR-A", "AGR-B"]
 
 
-def test_the_current_band_is_the_worst_residual_band_not_the_weighted_mean(client, world,
-                                                                          django_capture_on_commit_callbacks):
+def _approve_one_critical_two_low(world, reference: str, django_capture_on_commit_callbacks):
     from assessments import services
 
-    agreement = world.agreement(reference="AGR-ONE-BAD")
+    agreement = world.agreement(reference=reference)
     draft = world.draft(agreement)
     inputs = world.inputs(draft, inherent=(5, 5), residual=(1, 1))
     inputs[0].residual_likelihood = inputs[0].residual_impact = 5  # one Critical category, two Low
@@ -113,11 +112,50 @@ def test_the_current_band_is_the_worst_residual_band_not_the_weighted_mean(clien
     with django_capture_on_commit_callbacks(execute=True):
         services.assessment_approve(assessment=services.assessment_submit(assessment=draft, actor=world.analyst),
                                     actor=world.reviewer)
-    score = AgreementScore.objects.get(agreement=agreement)
-    assert score.band_rank < score.worst_band_rank  # the weighted mean's band is milder
+    return AgreementScore.objects.get(agreement=agreement)
+
+
+def _cells(html: str, reference: str) -> tuple[str, str]:
+    """The "Band" and "Worst category" cells of an agreement's row."""
+    found = row(html, reference)
+    band = re.search(r"<td data-headline-band>(.*?)</td>", found, re.S).group(1)
+    worst = re.search(r"<td data-worst-category>(.*?)</td>", found, re.S).group(1)
+    return band, worst
+
+
+def test_band_is_the_headline_band_and_the_worst_category_is_shown_beside_it(
+        client, world, django_capture_on_commit_callbacks):
+    """Band means one thing: the stored roll-up band that portfolio counts use (here a plain weighted
+    mean, (25 + 1 + 1) / 3 = 9: Medium); the Critical category is shown under its own name."""
+    score = _approve_one_critical_two_low(world, "AGR-ONE-BAD", django_capture_on_commit_callbacks)
+    assert (score.band_rank, score.worst_band_rank) == (2, 4)
     client.force_login(world.analyst)
-    assert 'data-band-code="CRITICAL"' in row(client.get(LIST).content.decode(), "AGR-ONE-BAD")
-    assert references(client.get(LIST, {"band": "CRITICAL"})) == ["AGR-ONE-BAD"]
+    html = client.get(LIST).content.decode()
+
+    band, worst = _cells(html, "AGR-ONE-BAD")
+    assert 'data-band-code="MEDIUM"' in band and "CRITICAL" not in band
+    assert 'data-band-code="CRITICAL"' in worst
+    assert re.search(r'<a class="sort-link" href="[^"]+">Band', html)
+    assert '<th scope="col">Worst category</th>' in html
+    assert "Current band" not in html
+    # The filter and the sort use the same band as the column.
+    assert references(client.get(LIST, {"band": "CRITICAL"})) == []
+    assert references(client.get(LIST, {"band": "MEDIUM"})) == ["AGR-ONE-BAD"]
+
+
+def test_a_catalogue_floor_raises_the_band_the_list_shows(client, world, django_capture_on_commit_callbacks):
+    from catalogue.models import RiskCatalogue
+
+    RiskCatalogue.objects.filter(pk=world.catalogue.pk).update(rollup_params={"rules": [
+        {"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]})
+    score = _approve_one_critical_two_low(world, "AGR-FLOOR", django_capture_on_commit_callbacks)
+    assert (score.band_rank, score.worst_band_rank) == (3, 4)
+    client.force_login(world.analyst)
+
+    band, worst = _cells(client.get(LIST).content.decode(), "AGR-FLOOR")
+
+    assert 'data-band-code="HIGH"' in band and 'data-band-code="CRITICAL"' in worst
+    assert references(client.get(LIST, {"band": "HIGH"})) == ["AGR-FLOOR"]
 
 
 def test_an_approved_agreement_never_scored_says_not_computed_yet(client, world):
@@ -196,8 +234,7 @@ def test_sorting(client, world, listing, ordering, expected):
 def test_the_sorted_column_says_so_and_its_link_reverses_the_order(client, world, listing):
     client.force_login(world.analyst)
     html = client.get(LIST, {"ordering": "band", "status": "active"}).content.decode()
-    header = re.search(r'<th scope="col" aria-sort="ascending"><a class="sort-link" href="([^"]+)">Current band',
-                       html)
+    header = re.search(r'<th scope="col" aria-sort="ascending"><a class="sort-link" href="([^"]+)">Band', html)
     assert header, "the band column is marked as sorted ascending"
     assert "ordering=-band" in header.group(1) and "status=active" in header.group(1)
 

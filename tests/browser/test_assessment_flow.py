@@ -331,7 +331,7 @@ def test_assessment_from_draft_to_approval(new_page, world, categories):
         notice_period_days=agreement.notice_period_days,
     )
     assert due > timezone.localdate() + dt.timedelta(days=300)
-    expect(manager.locator("dl div", has_text="Worst residual band")).to_contain_text("Medium")
+    expect(manager.locator("dl div", has_text="Worst category")).to_contain_text("Medium")
     expect(manager.locator("dl div", has_text="Next review will be due")).to_contain_text(date_format(due, "j F Y"))
     manager.get_by_role("button", name="Approve assessment").click()
     expect_message(manager, "Assessment approved. Next review due")
