@@ -207,3 +207,22 @@ def test_generate_portfolio_is_deterministic_for_a_seed(default_catalogue):
     Partner.objects.all().delete()
     run("generate_portfolio", "--agreements", "4", "--history", "3", "--seed", "3", "-v", "0")
     assert snapshot() == first
+
+
+def test_seed_demo_shows_agreements_whose_band_a_floor_raised(seeded):
+    """The default catalogue's floors at work in the demo: some agreements with a Critical category,
+    whose weighted mean alone is milder, are at least High; none with a Critical category is below."""
+    from assessments import aggregation
+    from assessments.models import AgreementScore
+    from assessments.selectors import agreement_explain
+
+    aggregation.scores_full_recompute()
+    scores = list(AgreementScore.objects.select_related("agreement"))
+    critical = [s for s in scores if s.worst_band_rank == 4]
+    assert critical and all(s.band_rank >= 3 for s in critical)
+    raised = [s for s in critical if s.residual_wsum < 20 * s.weight_total]  # mean below Critical's 20
+    assert raised, "no demo agreement has its band raised by a floor"
+    one_critical = next(s for s in raised if s.band_counts[3] == 1)
+    explanation = agreement_explain(agreement=one_critical.agreement)
+    assert explanation.raised_by == ("1 or more category at Critical or worse make at least High",)
+    assert explanation.base_band.rank < explanation.band.rank == 3

@@ -388,3 +388,48 @@ def test_a_decision_sent_twice_is_taken_once_and_said_so(client, world, name, da
     assert message in client.get(again.url).content.decode()
     submitted.refresh_from_db()
     assert submitted.status == status and submitted.transitions.filter(action=name.split("-")[1]).count() == 1
+
+
+# --- One headline band (issue 9 §2) --------------------------------------------------------------
+
+
+def _one_critical_two_low(world, agreement):
+    draft = world.draft(agreement)
+    inputs = world.inputs(draft, inherent=(5, 5), residual=(1, 1))
+    inputs[0] = replace(inputs[0], residual_likelihood=5, residual_impact=5)
+    services.assessment_save_ratings(assessment=draft, actor=world.analyst, expected_version=draft.version,
+                                     ratings=inputs)
+    return services.assessment_submit(assessment=draft, actor=world.analyst)
+
+
+def _dd(html: str, marker: str) -> str:
+    return re.search(rf"<(?:dd|span) {marker}>(.*?)</(?:dd|span)>\s*(?:</div>|·|</p>)", html, re.S).group(1)
+
+
+@pytest.mark.parametrize(("floors", "band"), [({}, "MEDIUM"), (
+    {"rules": [{"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"}]}, "HIGH")])
+def test_review_and_approval_pages_show_the_headline_band_and_the_worst_category(client, world, floors, band):
+    """Band is what the agreement will be counted as once approved (the catalogue's roll-up: a mean of
+    (25 + 1 + 1) / 3 = 9 is Medium, raised to High by a floor); the Critical category is shown apart."""
+    from catalogue.models import RiskCatalogue
+
+    RiskCatalogue.objects.filter(pk=world.catalogue.pk).update(rollup_params=floors)
+    submitted = _one_critical_two_low(world, world.agreement())
+    client.force_login(world.manager)
+
+    for page in (client.get(url("assessment-review", submitted)).content.decode(),
+                 client.get(decision_link(client, "assessment-approve", submitted)).content.decode()):
+        assert f'data-band-code="{band}"' in _dd(page, "data-headline-band")
+        assert 'data-band-code="CRITICAL"' in _dd(page, "data-worst-category")
+        assert "worst residual band" not in page.lower()
+
+
+def test_a_draft_rated_in_part_has_no_band_yet(client, world):
+    draft = world.draft(world.agreement())
+    inputs = world.inputs(draft, inherent=(3, 3), residual=(2, 2))[:1]
+    services.assessment_save_ratings(assessment=draft, actor=world.analyst, expected_version=draft.version,
+                                     ratings=inputs)
+    client.force_login(world.analyst)
+    page = client.get(url("assessment-detail", draft)).content.decode()
+    assert "once every category is rated" in _dd(page, "data-headline-band")
+    assert 'data-band-code="LOW"' in _dd(page, "data-worst-category")

@@ -88,6 +88,41 @@ def test_agreement_page_explains_the_formula_and_ratings(client, world, scored):
     assert "Computed" in html and "pending" not in html
 
 
+def test_agreement_page_states_the_floors_and_which_one_raised_the_band(
+        client, world, django_capture_on_commit_callbacks):
+    import re
+
+    from catalogue.models import RiskCatalogue
+
+    RiskCatalogue.objects.filter(pk=world.catalogue.pk).update(rollup_params={"rules": [
+        {"escalate_band": "CRITICAL", "min_count": 1, "to_band": "HIGH"},
+        {"escalate_band": "CRITICAL", "min_count": 2, "to_band": "CRITICAL"}]})
+    with django_capture_on_commit_callbacks(execute=True):
+        floored = world.approved(world.agreement(), inherent=(5, 5), residual=(1, 1))
+    # One Critical category among Low ones: the mean, (25 + 1 + 1) / 3 = 9, is Medium.
+    floored.ratings.filter(pk=floored.ratings.first().pk).update(residual_likelihood=5, residual_impact=5)
+    aggregation.scores_full_recompute()
+    client.force_login(world.analyst)
+
+    html = client.get(reverse("scores:agreement", args=[floored.agreement_id])).content.decode()
+
+    rule = re.search(r"<dd data-rollup>(.*?)</dd>", html, re.S).group(1)
+    assert rule == ("Band of the weighted mean residual score, raised by floors: 1 or more category at Critical or "
+                    "worse make at least High; 2 or more categories at Critical or worse make at least Critical.")
+    raised = re.search(r"<dd data-raised-by>(.*?)</dd>", html, re.S).group(1)
+    assert raised.startswith("1 or more category at Critical or worse make at least High: the band of the weighted "
+                             "mean, ")
+    assert raised.index('data-band-code="MEDIUM"') < raised.index('data-band-code="HIGH"')
+    assert "<dt>Worst category</dt>" in html
+
+
+def test_agreement_page_says_nothing_was_raised_when_no_floor_matched(client, world, scored):
+    client.force_login(world.analyst)
+    html = client.get(reverse("scores:agreement", args=[scored.agreement_id])).content.decode()
+    assert "<dd data-rollup>Band of the weighted mean residual score.</dd>" in html
+    assert "data-raised-by" not in html
+
+
 def test_freshness_says_when_a_recompute_is_pending(client, world, scored):
     aggregation.agreements_mark_dirty(agreement_ids=[scored.agreement_id], reason="test")
     client.force_login(world.analyst)
