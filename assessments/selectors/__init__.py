@@ -58,6 +58,12 @@ from .scores import (
     partner_category_scores,
     partner_scores,
     portfolio_score_read,
+    scoped_changes,
+    scoped_computed_at,
+    scoped_partner_category_tallies,
+    scoped_tallies,
+    scoped_tallies_as_of,
+    scoped_trend,
 )
 
 __all__ = [
@@ -98,6 +104,12 @@ __all__ = [
     "partners_visible_to",
     "portfolio_explain",
     "portfolio_score_read",
+    "scoped_changes",
+    "scoped_computed_at",
+    "scoped_partner_category_tallies",
+    "scoped_tallies",
+    "scoped_tallies_as_of",
+    "scoped_trend",
     "teams_visible_to",
     "worst_band",
 ]

@@ -65,13 +65,13 @@ def test_agreement_status_change_moves_it_out_of_the_aggregates(world, django_ca
     agreement = world.agreement()
     with django_capture_on_commit_callbacks(execute=True):
         world.approved(agreement)
-    assert PortfolioScore.objects.get().n == 1
+    assert PortfolioScore.objects.get(team=agreement.owner_team_id).n == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         services.agreement_set_status(agreement=agreement, actor=world.analyst, status=AgreementStatus.SUSPENDED)
 
     assert agreement.status == AgreementStatus.SUSPENDED
-    assert PortfolioScore.objects.get().n == 0
+    assert not PortfolioScore.objects.exists()  # the team's row counted nothing more: it went
     assert not PartnerScore.objects.exists()
     assert AgreementScore.objects.get(agreement=agreement).is_active is False
 
