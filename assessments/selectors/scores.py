@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from riskboard.permissions import Action
@@ -29,7 +29,6 @@ from ..models import (
     AgreementScore,
     CategoryScore,
     DirtyAgreement,
-    Partner,
     PartnerCategoryScore,
     PartnerScore,
     PortfolioScore,
@@ -45,10 +44,6 @@ class Freshness:
     pending: bool
 
 
-def _any_dirty():
-    return Exists(DirtyAgreement.objects.all())
-
-
 def agreements_visible(*, user) -> QuerySet[Agreement]:
     return Agreement.objects.restrict(user, Action.VIEW)
 
@@ -60,28 +55,23 @@ def agreement_score_read(*, agreement: Agreement) -> tuple[AgreementScore | None
     return score, Freshness(score.computed_at if score else None, pending)
 
 
-def partner_scores() -> QuerySet[PartnerScore]:
-    """Partner scores with ``pending``: an agreement of the partner awaits a recompute."""
-    return PartnerScore.objects.select_related("partner").annotate(
-        pending=Exists(DirtyAgreement.objects.filter(agreement__partners=OuterRef("partner_id")))
-    )
-
-
-def partner_category_scores(*, partner: Partner) -> QuerySet[PartnerCategoryScore]:
-    return PartnerCategoryScore.objects.filter(partner=partner).order_by("category_code")
-
-
-def category_scores() -> QuerySet[CategoryScore]:
-    """Category scores with ``pending``: any agreement awaits a recompute (it may rate any category)."""
-    return CategoryScore.objects.annotate(pending=_any_dirty()).order_by("category_code")
-
-
-def portfolio_score_read() -> tuple[PortfolioScore | None, Freshness]:
-    """The portfolio score (None before the first recompute) and its freshness (one query)."""
-    row = PortfolioScore.objects.annotate(pending=_any_dirty()).first()
-    if row is None:
-        return None, Freshness(None, DirtyAgreement.objects.exists())
-    return row, Freshness(row.computed_at, row.pending)
+def scoped_freshness(
+    *, team_ids: frozenset[int] | None, level: ScoreLevel, keys: Iterable[str] | None = None
+) -> Freshness:
+    """How fresh ``scoped_tallies`` of the same arguments is: the newest ``computed_at`` of the rows
+    it sums, and whether a recompute is pending for an agreement of ``team_ids`` (owned now, or
+    counted when last computed) that the number may depend on: of the partners ``keys`` at the
+    partner level; any at the category and portfolio levels. Two queries."""
+    computed_at = scoped_computed_at(team_ids=team_ids, level=level, keys=keys)
+    if team_ids is not None and not team_ids:
+        return Freshness(computed_at, False)
+    marks = DirtyAgreement.objects.all()
+    if team_ids is not None:
+        teams = sorted(team_ids)
+        marks = marks.filter(Q(agreement__owner_team_id__in=teams) | Q(agreement__score__counted_team_id__in=teams))
+    if ScoreLevel(level) == ScoreLevel.PARTNER and keys is not None:
+        marks = marks.filter(agreement__partners__in=[int(k) for k in keys if str(k).isdigit()])
+    return Freshness(computed_at, marks.exists())
 
 
 # --- Scoped tallies: the stored per-team rows of a set of teams, added up -------------------------
