@@ -3,9 +3,10 @@ rows are per owner team, and an agreement's score remembers the team it was coun
 
 The stored scores are derived data: this migration deletes them (and the snapshot history, whose
 rows counted every team together and cannot be split) rather than convert them. The next full
-recompute rebuilds every row: ``manage.py scores_recompute`` (``make run`` and the compose ``web``
-service run it after ``migrate``; the nightly schedule does too). Recomputes serialise on
-``ScoresLock`` instead of the former single portfolio row.
+recompute rebuilds every row: ``manage.py recompute_scores --full``, which the compose ``migrate``
+service runs after ``migrate`` (``make run`` runs ``seed_demo``, which runs it too; so does the
+nightly schedule). Until then pages show no partner, category or portfolio score. Recomputes
+serialise on ``ScoresLock`` instead of the former single portfolio row.
 """
 
 import django.db.models.deletion

@@ -207,3 +207,27 @@ def test_generate_portfolio_is_deterministic_for_a_seed(default_catalogue):
     Partner.objects.all().delete()
     run("generate_portfolio", "--agreements", "4", "--history", "3", "--seed", "3", "-v", "0")
     assert snapshot() == first
+
+
+def test_seed_demo_gives_each_team_a_score_history_that_ends_at_the_live_scores(seeded):
+    from assessments.models import PortfolioScore, ScoreLevel, ScoreSnapshot
+
+    today = timezone.localdate()
+    past = ScoreSnapshot.objects.filter(day__lt=today)
+    assert past.filter(level=ScoreLevel.PORTFOLIO).values("team").distinct().count() == 2  # both demo teams
+    assert past.values("day").distinct().count() > 10  # trends have days to draw
+    # Each team's history ends where its live stored score is: the day's snapshot adds nothing new.
+    for row in PortfolioScore.objects.all():
+        assert selectors.scoped_tallies_as_of(team_ids=frozenset({row.team_id}), level=ScoreLevel.PORTFOLIO,
+                                              day=today - timezone.timedelta(days=1))["portfolio"] == row.tally
+    # A team's movers over a year: some partner of its own changed.
+    team = Team.objects.order_by("pk").first()
+    changes = selectors.scoped_changes(team_ids=frozenset({team.pk}), level=ScoreLevel.PARTNER,
+                                       start=today - timezone.timedelta(days=365), end=today)
+    assert any(before.n and after.n and before.score != after.score for before, after in changes.values())
+    own = set(Partner.objects.filter(agreements__owner_team=team).values_list("pk", flat=True))
+    assert {int(key) for key in changes} <= own
+
+    count = ScoreSnapshot.objects.count()
+    run("seed_demo")  # idempotent: the history is written once
+    assert ScoreSnapshot.objects.count() == count
