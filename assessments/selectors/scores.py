@@ -152,6 +152,17 @@ def scoped_computed_at(
     return None if rows is None else rows.aggregate(at=Max("computed_at"))["at"]
 
 
+def scoped_partner_tallies_named(
+    *, team_ids: frozenset[int] | None
+) -> list[tuple[int, str, scoring.Tally]]:
+    """Every partner counting something for ``team_ids`` (None: every team): (id, name, tally
+    summed over the teams). One query (none for an empty team set)."""
+    if team_ids is not None and not team_ids:
+        return []
+    rows = _in_teams(PartnerScore.objects.all(), team_ids).order_by().values("partner_id", "partner__name")
+    return [(row["partner_id"], row["partner__name"], _tally_of_sums(row)) for row in rows.annotate(**_sums())]
+
+
 def scoped_partner_category_tallies(
     *, team_ids: frozenset[int] | None, partner_ids: Iterable[int] | None = None
 ) -> dict[tuple[int, str], scoring.Tally]:

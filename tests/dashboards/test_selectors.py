@@ -206,3 +206,23 @@ def test_median_of_counts():
     assert median_of_counts({1: 1, 9: 1}) == Decimal("5.00")
     assert median_of_counts({1: 2, 2: 1, 25: 2}) == Decimal("2.00")
     assert median_of_counts({3: 2, 6: 2}) == Decimal("4.50")
+
+
+@pytest.mark.parametrize("who", ["manager", "auditor"])
+def test_the_stored_path_and_the_filtered_path_agree_for_the_same_scope(portfolio, who):
+    """With no filter but the team, the dashboard reads the stored per-team tallies; the on-the-fly
+    SQL over the same agreements must give the same partners, order, tallies and dates."""
+    from riskboard.dashboards.selectors.portfolio import partner_rows_stored
+    from riskboard.dashboards.selectors.scope import agreement_tally_aggregates, tally_from
+
+    user = _user(Role.MANAGER, portfolio.teams[0]) if who == "manager" else _user(Role.AUDITOR)
+    filters = dashboard_filters(user=user, data=QueryDict(""))
+    assert filters.team_only
+    on_the_fly = selectors.partner_rows(filters=filters)
+    stored = partner_rows_stored(filters=filters)
+    assert [(r.partner_id, r.name, r.tally) for r in stored] == [(r.partner_id, r.name, r.tally) for r in on_the_fly]
+    assert stored  # something to compare
+    heatmap = selectors.partner_heatmap(filters=filters, rules=selectors.scoring_rules(), per_page=5)
+    assert heatmap.rows == on_the_fly[:5]  # last assessment dates included
+    filtered = tally_from(selectors.scored_agreements(filters=filters).aggregate(**agreement_tally_aggregates()))
+    assert selectors.portfolio_tally(filters=filters) == filtered and filtered.n

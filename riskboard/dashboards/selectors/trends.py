@@ -49,7 +49,6 @@ class TrendSeries:
 @dataclass
 class Trends:
     series: list[TrendSeries] = field(default_factory=list)
-    unavailable: str = ""  # why there is no history to show, if so
 
     @property
     def has_history(self) -> bool:
@@ -102,7 +101,6 @@ class Mover:
 class Movers:
     partners: list[Mover] = field(default_factory=list)  # largest change first, up or down
     categories: list[Mover] = field(default_factory=list)
-    unavailable: str = ""
     since: dt.date | None = None  # the day compared with: the period's start, or the first day recorded
 
     @property
