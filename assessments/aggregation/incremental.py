@@ -334,7 +334,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
                     scores, matrix=rules[catalogue_id].matrix, rollup=rules[catalogue_id].rollup
                 )
             active = statuses.get(agreement_id) == AgreementStatus.ACTIVE
-            new = scoring.AgreementState(agreement_id, active, partner_ids, result, scores, teams[agreement_id])
+            new = scoring.AgreementState(agreement_id, active, partner_ids, result, scores, teams.get(agreement_id))
             old_row = stored.get(agreement_id)
             old = {}
             if old_row is not None and old_row.is_active:  # as counted then, for its partners and team then
