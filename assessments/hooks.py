@@ -20,12 +20,16 @@ def assessment_approved(*, assessment_id: int) -> None:
     _agreement_changed(agreement_id, reason="approval")
 
 
-def agreement_changed(*, agreement_id: int, status: bool = False, partners: bool = False) -> None:
-    """An agreement's status and/or partners changed (called once they are saved, inside that
-    transaction): it may start or stop counting towards the aggregates, and its contribution moves
-    from the partners it was counted for to its partners now. Marks it once; nothing when neither
-    changed."""
-    reason = ",".join(name for name, changed in (("status", status), ("partners", partners)) if changed)
+def agreement_changed(
+    *, agreement_id: int, status: bool = False, partners: bool = False, team: bool = False
+) -> None:
+    """An agreement's status, partners and/or owner team changed (called once they are saved,
+    inside that transaction): it may start or stop counting towards the aggregates, and its
+    contribution moves from the partners and team it was counted for to its partners and team
+    now. Marks it once; nothing when none changed."""
+    reason = ",".join(
+        name for name, changed in (("status", status), ("partners", partners), ("team", team)) if changed
+    )
     if reason:
         _agreement_changed(agreement_id, reason=reason)
 

@@ -8,15 +8,16 @@ What is measured (medians of repeated runs unless said otherwise):
 
 - ``full_recompute_s``: ``scores_full_recompute()`` (after one warm-up run, reported as
   ``full_recompute_cold_s``). With nothing changed since the warm-up it reads and computes
-  everything and writes only the portfolio row and today's snapshot: what the nightly run does
+  everything and writes only the portfolio rows and today's snapshot: what the nightly run does
   when the incremental recomputes have kept up.
 - ``full_recompute_from_scratch_s``: the worst case, a full recompute writing every row (the
   score tables emptied first, in a transaction then rolled back; foreign keys checked as rows are
   written, as the commit would).
-- ``sql_floor_s``: one SELECT computing the partner x category tallies from the latest approved
-  ratings: the current-rating expression of the portable path (DISTINCT ON, the matrix grid),
-  one join to the partners and one GROUP BY, fetched to this process; same session settings
-  (``session_settings``: work_mem, JIT off) as the full recompute.
+- ``sql_floor_s``: one SELECT computing the partner x team x category tallies from the latest
+  approved ratings: the current-rating expression of the portable path (DISTINCT ON, the matrix
+  grid), one join to the partners and one GROUP BY (by team too, as the stored rows are),
+  fetched to this process; same session settings (``session_settings``: work_mem, JIT off) as the
+  full recompute.
 - ``full_to_floor_ratio``: ``full_recompute_s`` / ``sql_floor_s``. The two are timed in alternation, ``BENCH_ROUNDS``
   (default 7) rounds of one each, so that a change in the machine's load falls on both; the
   ratio of the medians is reported, with the lowest and highest ratio of one round
@@ -146,10 +147,11 @@ def floor_sql() -> str:
         "catalogue_id", flat=True).distinct()
     rules = catalogue_rules(catalogue_ids=catalogue_ids)
     current = dialect.current_ratings(confidence_widening(), rules)
+    # Per team too, as the stored rows are (the current ratings carry each agreement's owner team).
     return (
-        f"SELECT ap.partner_id, c.category_code, {dialect.tally_of_ratings()} FROM ({current}) c "
+        f"SELECT ap.partner_id, c.team_id, c.category_code, {dialect.tally_of_ratings()} FROM ({current}) c "
         f"JOIN {T.agreement_partners} ap ON ap.agreement_id = c.agreement_id WHERE c.active "
-        f"GROUP BY ap.partner_id, c.category_code"
+        f"GROUP BY ap.partner_id, c.team_id, c.category_code"
     )
 
 
@@ -158,7 +160,8 @@ def full_recompute_from_scratch() -> float:
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                for table in (T.agreement_score, T.partner_score, T.partner_category_score, T.category_score):
+                for table in (T.agreement_score, T.partner_score, T.partner_category_score, T.category_score,
+                              T.portfolio_score):
                     cursor.execute(f"DELETE FROM {table}", [])
                 # Foreign keys checked as rows are written, not at a commit that never comes.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])

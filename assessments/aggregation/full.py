@@ -46,54 +46,59 @@ def _approved_catalogue_ids(cursor) -> list[int]:
 
 
 def _snapshot(cursor, *, day: str, now) -> int:
-    """Today's row for each partner, category and portfolio key whose tally changed since its latest
-    earlier row, and a zero row for each key that stopped counting (one statement). Idempotent:
+    """Today's row for each (partner, category or portfolio key, team) whose tally changed since its
+    latest earlier row, and a zero row for each that stopped counting (one statement). Idempotent:
     today's rows are deleted first and rewritten. Returns the rows written."""
     current = " UNION ALL ".join((
-        f"SELECT '{ScoreLevel.PARTNER.value}' AS level, CAST(partner_id AS VARCHAR(64)) AS key, {TALLY_COLUMNS} "
-        f"FROM {T.partner_score}",
-        f"SELECT '{ScoreLevel.CATEGORY.value}', category_code, {TALLY_COLUMNS} FROM {T.category_score}",
-        f"SELECT '{ScoreLevel.PORTFOLIO.value}', 'portfolio', {TALLY_COLUMNS} FROM {T.portfolio_score} WHERE id = 1",
+        f"SELECT '{ScoreLevel.PARTNER.value}' AS level, CAST(partner_id AS VARCHAR(64)) AS key, team_id, "
+        f"{TALLY_COLUMNS} FROM {T.partner_score}",
+        f"SELECT '{ScoreLevel.CATEGORY.value}', category_code, team_id, {TALLY_COLUMNS} FROM {T.category_score}",
+        f"SELECT '{ScoreLevel.PORTFOLIO.value}', 'portfolio', team_id, {TALLY_COLUMNS} FROM {T.portfolio_score}",
     ))
     previous = f"""
-        SELECT s.level, s.key, s.n, s.fingerprint FROM {T.snapshot} s
-        JOIN (SELECT level, key, MAX(day) AS day FROM {T.snapshot} WHERE day < %s GROUP BY level, key) latest
-          ON latest.level = s.level AND latest.key = s.key AND latest.day = s.day
+        SELECT s.level, s.key, s.team_id, s.n, s.fingerprint FROM {T.snapshot} s
+        JOIN (SELECT level, key, team_id, MAX(day) AS day FROM {T.snapshot} WHERE day < %s
+              GROUP BY level, key, team_id) latest
+          ON latest.level = s.level AND latest.key = s.key AND latest.team_id = s.team_id AND latest.day = s.day
     """
     cur_columns = ", ".join(f"cur.{c.strip()}" for c in TALLY_COLUMNS.split(","))
     zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
+    same = "prev.level = cur.level AND prev.key = cur.key AND prev.team_id = cur.team_id"
     cursor.execute(f"DELETE FROM {T.snapshot} WHERE day = %s", [day])
     cursor.execute(
         # INSERT ... WITH, not WITH ... INSERT: SQLite's driver reports no row count for the latter.
-        f"""INSERT INTO {T.snapshot} (day, level, key, {TALLY_COLUMNS}, computed_at)
+        f"""INSERT INTO {T.snapshot} (day, level, key, team_id, {TALLY_COLUMNS}, computed_at)
             WITH cur AS ({current}), prev AS ({previous})
-            SELECT %s, cur.level, cur.key, {cur_columns}, %s FROM cur
-            LEFT JOIN prev ON prev.level = cur.level AND prev.key = cur.key
+            SELECT %s, cur.level, cur.key, cur.team_id, {cur_columns}, %s FROM cur
+            LEFT JOIN prev ON {same}
             WHERE prev.key IS NULL OR prev.fingerprint <> cur.fingerprint OR prev.n <> cur.n
             UNION ALL
-            SELECT %s, prev.level, prev.key, {zeros}, %s FROM prev
-            WHERE prev.n <> 0 AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.level = prev.level AND cur.key = prev.key)""",
+            SELECT %s, prev.level, prev.key, prev.team_id, {zeros}, %s FROM prev
+            WHERE prev.n <> 0 AND NOT EXISTS (SELECT 1 FROM cur WHERE {same})""",
         [day, day, now, day, now],
     )
     return cursor.rowcount
 
 
 def _write_changed(
-    cursor, *, table: str, keys: tuple[str, ...], columns: str, select: str, db_now
+    cursor, *, table: str, keys: tuple[str, ...], columns: str, select: str, db_now, always: bool = False
 ) -> tuple[int, int]:
     """Make ``table`` hold exactly the rows of ``select`` (``columns``, the last ``computed_at``,
     given as its one parameter): rows whose values changed, or are new, are written with
-    ``db_now``; rows with the same values are left as they are (and keep their ``computed_at``);
+    ``db_now``; rows with the same values are left as they are (and keep their ``computed_at``)
+    unless ``always``;
     rows ``select`` no longer gives are deleted. The agreement level is written first: the levels
     above are read from it. Returns the rows written and the rows deleted."""
     names = [c.strip() for c in columns.split(",")]
     values = [c for c in names if c not in keys and c != "computed_at"]
+    changed = "" if always else (
+        f" WHERE ({', '.join(f'{table}.{c}' for c in values)}) <> ({', '.join(f'excluded.{c}' for c in values)})"
+    )  # every column is NOT NULL, so <> on the row is "differs in a column"
     cursor.execute(
         f"""INSERT INTO {table} ({columns}) {select}
-            ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in names)}
-            WHERE ({", ".join(f"{table}.{c}" for c in values)}) <> ({", ".join(f"excluded.{c}" for c in values)})""",
+            ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in names)}{changed}""",
         [db_now],
-    )  # every column is NOT NULL, so <> on the row is "differs in a column"
+    )
     written = cursor.rowcount
     derived = f"SELECT {', '.join(keys)} FROM ({select}) d"
     cursor.execute(f"DELETE FROM {table} WHERE ({', '.join(keys)}) NOT IN ({derived})", [db_now])
@@ -116,35 +121,35 @@ def _rebuild_general(cursor, *, dialect: Dialect, db_now, stage: Callable[[str],
     stage("current ratings")
 
     tally = f"{TALLY_COLUMNS}, computed_at"
-    levels = {  # name: (table, key columns, columns, rows); agreements first, the others read them
+    # name: (table, key columns, columns, rows); agreements first, the others read them. Every
+    # level is per team: the team an agreement was counted for (its owner team).
+    levels = {
         "agreements": (T.agreement_score, ("agreement_id",), AGREEMENT_COLUMNS,
                        "SELECT a.*, %s FROM rb_scores_agreements a WHERE 1 = 1"),
-        "partners": (T.partner_score, ("partner_id",), f"partner_id, {tally}", f"""
-            SELECT ap.partner_id, {dialect.tally_of_agreements()}, %s
+        "partners": (T.partner_score, ("partner_id", "team_id"), f"partner_id, team_id, {tally}", f"""
+            SELECT ap.partner_id, s.counted_team_id AS team_id, {dialect.tally_of_agreements()}, %s
             FROM {T.agreement_score} s JOIN {T.agreement_partners} ap ON ap.agreement_id = s.agreement_id
-            WHERE s.is_active GROUP BY ap.partner_id"""),
-        "partner_categories": (T.partner_category_score, ("partner_id", "category_code"),
-                               f"partner_id, category_code, {tally}", f"""
-            SELECT t.partner_id, t.category_code, {dialect.tally_sums()}, %s
+            WHERE s.is_active GROUP BY ap.partner_id, s.counted_team_id"""),
+        "partner_categories": (T.partner_category_score, ("partner_id", "category_code", "team_id"),
+                               f"partner_id, category_code, team_id, {tally}", f"""
+            SELECT t.partner_id, t.category_code, t.team_id, {dialect.tally_sums()}, %s
             FROM rb_scores_partner_categories t WHERE t.partner_id IS NOT NULL
-            GROUP BY t.partner_id, t.category_code"""),
-        "categories": (T.category_score, ("category_code",), f"category_code, {tally}", f"""
-            SELECT t.category_code, {dialect.tally_sums()}, %s
-            FROM rb_scores_partner_categories t WHERE t.is_primary = 1 GROUP BY t.category_code"""),
+            GROUP BY t.partner_id, t.category_code, t.team_id"""),
+        "categories": (T.category_score, ("category_code", "team_id"), f"category_code, team_id, {tally}", f"""
+            SELECT t.category_code, t.team_id, {dialect.tally_sums()}, %s
+            FROM rb_scores_partner_categories t WHERE t.is_primary = 1 GROUP BY t.category_code, t.team_id"""),
+        "portfolio": (T.portfolio_score, ("team_id",), f"team_id, {tally}", f"""
+            SELECT s.counted_team_id AS team_id, {dialect.tally_of_agreements()}, %s
+            FROM {T.agreement_score} s WHERE s.is_active GROUP BY s.counted_team_id"""),
     }
     rows["deleted"] = 0
     for name, (table, keys, columns, select) in levels.items():
-        rows[name], deleted = _write_changed(cursor, table=table, keys=keys, columns=columns, select=select,
-                                             db_now=db_now)
+        # The portfolio rows are always written: their computed_at is this run's time.
+        written, deleted = _write_changed(cursor, table=table, keys=keys, columns=columns, select=select,
+                                          db_now=db_now, always=name == "portfolio")
+        if name != "portfolio":
+            rows[name] = written
         rows["deleted"] += deleted
-    updates = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in TALLY_COLUMNS.split(","))
-    cursor.execute(
-        f"""INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at)
-            SELECT 1, {dialect.tally_of_agreements(zero_if_empty=True)}, %s
-            FROM {T.agreement_score} s WHERE s.is_active
-            ON CONFLICT (id) DO UPDATE SET {updates}, computed_at = excluded.computed_at""",
-        [db_now],
-    )
     for name in TEMP_TABLES[1:]:
         cursor.execute(dialect.drop_temp(name), [])
     stage("scores")

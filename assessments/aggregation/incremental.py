@@ -18,11 +18,13 @@ parameter: whatever the number of agreements, the same statements run every time
 
 An agreement's partners may have changed since it was last computed (``hooks.agreement_changed``):
 its old contribution is subtracted from the partners it was counted for
-(``AgreementScore.counted_partners``), its new one added to its partners now. A partner it was
+(``AgreementScore.counted_partners``), its new one added to its partners now. Likewise for its
+owner team: every tally row is per team, and the old contribution is subtracted from the rows of
+the team it was counted for (``AgreementScore.counted_team``). A partner it was
 counted for may have been deleted since (by a cascade, or in a shell: ``partner_delete`` refuses
 while an agreement names it); its score rows went with it, so there is nothing left to subtract
 from, and the partner-level writes skip it rather than recreate a row for a partner that no
-longer exists (which its foreign key would refuse).
+longer exists (which its foreign key would refuse). The same holds for a deleted team.
 """
 
 # SQL here is assembled from model table names and constants only; values are always parameters.
@@ -39,7 +41,7 @@ from django.utils import timezone
 
 from .. import scoring
 from ..choices import AgreementStatus, AssessmentStatus
-from ..models import AgreementScore, Partner
+from ..models import AgreementScore, Partner, Team
 from ..models.aggregates import partner_ids_parse
 from .catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
 from .prepared import execute_prepared
@@ -66,6 +68,7 @@ class _Stored:
     catalogue_id: int
     is_active: bool
     partner_ids: tuple[int, ...]
+    team_id: int
     result: scoring.AgreementResult
 
 
@@ -110,12 +113,16 @@ def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple],
                    postgres: bool) -> list[_Write]:
     """Add ``rows`` of ``(*key, tally)`` to ``table``: ``col = col + delta``, inserting missing keys.
 
-    Rows keyed by a ``partner_id`` whose partner no longer exists are skipped (see the module's
-    docstring)."""
+    Rows keyed by a ``partner_id`` or ``team_id`` whose partner or team no longer exists are
+    skipped (see the module's docstring)."""
     if not rows:
         return []
     columns = [*key_columns, *_TALLY]
-    by_partner = key_columns[0] == "partner_id"
+    def exists(alias: str, names: Sequence[str]) -> str:
+        tests = [check(f"{alias}.{name}") for column, name in zip(key_columns, names, strict=True)
+                 for check in [_EXISTS.get(column)] if check]
+        return " AND ".join(tests) or "1 = 1"
+
     increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _TALLY if c != "fingerprint")
     fingerprint = f"fingerprint = ({table}.fingerprint + excluded.fingerprint) %% {scoring.FINGERPRINT_MODULUS}"
     conflict = (
@@ -125,9 +132,7 @@ def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple],
     values = [(*key_values, *_tally_values(tally)) for *key_values, tally in rows]
     if postgres:
         types = ", ".join("%s::TEXT[]" if c == "category_code" else "%s::BIGINT[]" for c in columns)
-        source = f"unnest({types}) u"
-        if by_partner:
-            source = f"unnest({types}) AS u({', '.join(columns)}) WHERE {_partner_exists('u.partner_id')}"
+        source = f"unnest({types}) AS u({', '.join(columns)}) WHERE {exists('u', key_columns)}"
         return [_Write(table, (
             f"INSERT INTO {table} ({', '.join(columns)}, computed_at) "
             f"SELECT u.*, CAST(%s AS TIMESTAMPTZ) FROM {source} {conflict}"
@@ -137,7 +142,7 @@ def _tally_upserts(*, table: str, key_columns: Sequence[str], rows: list[tuple],
     # columns are column1, column2...; SQLite needs the WHERE before ON CONFLICT to parse an upsert
     # from a SELECT.)
     selected = ", ".join(f"v.column{i}" for i in range(1, len(columns) + 1))
-    where = _partner_exists("v.column1") if by_partner else "1 = 1"
+    where = exists("v", [f"column{i}" for i in range(1, len(key_columns) + 1)])
     return [
         _Write(table, (
             f"INSERT INTO {table} ({', '.join(columns)}, computed_at) SELECT {selected}, %s FROM (VALUES "
@@ -151,18 +156,25 @@ def _partner_exists(column: str) -> str:
     return f"EXISTS (SELECT 1 FROM {Partner._meta.db_table} p WHERE p.id = {column})"
 
 
+def _team_exists(column: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {Team._meta.db_table} tm WHERE tm.id = {column})"
+
+
+_EXISTS = {"partner_id": _partner_exists, "team_id": _team_exists}
+
+
 def _execute_writes(cursor, writes: list[_Write], *, postgres: bool) -> None:
     """Run ``writes``, then delete the tally rows they left counting nothing (a full recompute would
-    not create them; the portfolio row is never a candidate). On PostgreSQL the writes are one
+    not create them). On PostgreSQL the writes are one
     statement of data-modifying CTEs: a single round trip, whatever the number of levels."""
     emptied: list[tuple[_Write, tuple]] = []
     if postgres:
         ctes = ", ".join(f"w{i} AS ({w.sql if w.keys else w.sql + ' RETURNING 1'})" for i, w in enumerate(writes))
         empties = " UNION ALL ".join(
-            f"SELECT {i}, {', '.join(f'CAST({k} AS TEXT)' for k in w.keys)}{', NULL' * (2 - len(w.keys))} "
+            f"SELECT {i}, {', '.join(f'CAST({k} AS TEXT)' for k in w.keys)}{', NULL' * (3 - len(w.keys))} "
             f"FROM w{i} WHERE n = 0"
             for i, w in enumerate(writes) if w.keys
-        ) or "SELECT 0, NULL, NULL WHERE FALSE"
+        ) or "SELECT 0, NULL, NULL, NULL WHERE FALSE"
         execute_prepared(cursor, f"WITH {ctes} {empties}", [v for w in writes for v in w.params])
         emptied = [(writes[i], tuple(k for k in key if k is not None)) for i, *key in cursor.fetchall()]
     else:
@@ -232,7 +244,7 @@ def _mark_deletes(marks: list[tuple[int, int]], *, postgres: bool) -> list[_Writ
 
 
 def _read(cursor, dialect: Dialect, ids: list[int]):
-    """In one query: each agreement's status, dirty mark, stored score and partners, and the complete
+    """In one query: each agreement's status, owner team, dirty mark, stored score and partners, and the complete
     ratings of its latest approved assessment and of the assessment its stored score was made from
     (one row per rating, the agreement's columns repeated; one row without a rating otherwise)."""
     params = dialect.ids_params(ids)
@@ -243,9 +255,9 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
     )
     rows = _fetch(
         cursor,
-        f"SELECT a.id, a.status, d.generation, p.partners, w.assessment_id, w.catalogue_id, w.is_latest, "
-        f"{', '.join(f'r.{column}' for column in RATING_COLUMNS)}, "
-        f"s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, "
+        f"SELECT a.id, a.status, a.owner_team_id, d.generation, p.partners, w.assessment_id, w.catalogue_id, "
+        f"w.is_latest, {', '.join(f'r.{column}' for column in RATING_COLUMNS)}, "
+        f"s.assessment_id, s.catalogue_id, s.is_active, s.counted_partners, s.counted_team_id, "
         f"{_STORED} "
         f"FROM {T.agreement} a LEFT JOIN {T.dirty} d ON d.agreement_id = a.id "
         f"LEFT JOIN {T.agreement_score} s ON s.agreement_id = a.id "
@@ -256,20 +268,20 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
         f"WHERE {dialect.among('a.id', ids)}",
         [*params, *params, AssessmentStatus.APPROVED.value, *params, *params],
     )
-    marks, statuses, stored, partners = [], {}, {}, {}
+    marks, statuses, teams, stored, partners = [], {}, {}, {}, {}
     latest: dict[int, tuple[int, int]] = {}
     catalogues: dict[int, int] = {}
     levels: dict[int, dict[int, tuple]] = defaultdict(dict)  # assessment -> rating id -> RATING_COLUMNS
-    for agreement_id, status, generation, partner_list, assessment_id, catalogue_id, is_latest, *rest in rows:
+    for agreement_id, status, team_id, generation, partner_list, assessment_id, catalogue_id, is_latest, *rest in rows:
         rating, score = rest[:len(RATING_COLUMNS)], rest[len(RATING_COLUMNS):]
         if agreement_id not in statuses:
-            statuses[agreement_id] = status
+            statuses[agreement_id], teams[agreement_id] = status, team_id
             partners[agreement_id] = partner_ids_parse(partner_list)
             if generation is not None:
                 marks.append((agreement_id, generation))
             if score[0] is not None:
                 stored[agreement_id] = _Stored(
-                    score[0], score[1], bool(score[2]), partner_ids_parse(score[3]), _stored_result(score[4:])
+                    score[0], score[1], bool(score[2]), partner_ids_parse(score[3]), score[4], _stored_result(score[5:])
                 )
         if assessment_id is None:
             continue
@@ -278,7 +290,7 @@ def _read(cursor, dialect: Dialect, ids: list[int]):
             latest[agreement_id] = (assessment_id, catalogue_id)
         if rating[0] is not None:
             levels[assessment_id][rating[0]] = tuple(rating)
-    return marks, statuses, stored, partners, latest, catalogues, levels
+    return marks, statuses, teams, stored, partners, latest, catalogues, levels
 
 
 def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
@@ -297,7 +309,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
     widening = confidence_widening()
     with transaction.atomic(), connection.cursor() as cursor:
         lock_scores(cursor, db_now)
-        marks, statuses, stored, partners, latest, catalogues, levels = _read(cursor, dialect, ids)
+        marks, statuses, teams, stored, partners, latest, catalogues, levels = _read(cursor, dialect, ids)
         rules = catalogue_rules(catalogue_ids=set(catalogues.values()))
         categories = {cid: category for r in rules.values() for cid, category in r.categories.items()}
         ratings: dict[int, list[scoring.RatingLevels]] = {
@@ -322,13 +334,13 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
                     scores, matrix=rules[catalogue_id].matrix, rollup=rules[catalogue_id].rollup
                 )
             active = statuses.get(agreement_id) == AgreementStatus.ACTIVE
-            new = scoring.AgreementState(agreement_id, active, partner_ids, result, scores)
+            new = scoring.AgreementState(agreement_id, active, partner_ids, result, scores, teams.get(agreement_id))
             old_row = stored.get(agreement_id)
             old = {}
-            if old_row is not None and old_row.is_active:  # as counted then, for the partners it had then
+            if old_row is not None and old_row.is_active:  # as counted then, for its partners and team then
                 old = scoring.agreement_contributions(scoring.AgreementState(
                     agreement_id, True, old_row.partner_ids, old_row.result,
-                    scored(old_row.assessment_id, old_row.catalogue_id),
+                    scored(old_row.assessment_id, old_row.catalogue_id), old_row.team_id,
                 ))
             for key, delta in scoring.contributions_delta(old, scoring.agreement_contributions(new)).items():
                 deltas[key] = deltas.get(key, scoring.Tally()) + delta
@@ -336,7 +348,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
                 row = {
                     "agreement_id": agreement_id, "assessment_id": latest[agreement_id][0],
                     "catalogue_id": latest[agreement_id][1], "is_active": active,
-                    "counted_partners": ",".join(map(str, partner_ids)),
+                    "counted_partners": ",".join(map(str, partner_ids)), "counted_team_id": teams[agreement_id],
                     **{name: getattr(result, name) for name in AgreementScore.RESULT_FIELDS},
                     **dict(zip(AgreementScore.BAND_FIELDS, result.band_counts, strict=True)),
                 }
@@ -349,19 +361,15 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
         by_level: dict[str, list[tuple]] = defaultdict(list)
         for key, delta in sorted(deltas.items(), key=lambda item: tuple(map(str, item[0]))):
             by_level[key[0]].append((*key[1:], delta))
+        # Keys are (level, *key columns but the team, team): the tables' key columns in that order.
         for level, table, key_columns in (
-            ("partner", T.partner_score, ["partner_id"]),
-            ("partner_category", T.partner_category_score, ["partner_id", "category_code"]),
-            ("category", T.category_score, ["category_code"]),
+            ("partner", T.partner_score, ["partner_id", "team_id"]),
+            ("partner_category", T.partner_category_score, ["partner_id", "category_code", "team_id"]),
+            ("category", T.category_score, ["category_code", "team_id"]),
+            ("portfolio", T.portfolio_score, ["team_id"]),
         ):
             writes += _tally_upserts(table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now,
                                      postgres=postgres)
-        # The portfolio row is never emptied: it stays, counting zero (its upsert returns no keys).
-        writes += [
-            _Write(w.table, w.sql.replace(" RETURNING id, n", ""), w.params)
-            for w in _tally_upserts(table=T.portfolio_score, key_columns=["id"],
-                                    rows=[(1, t) for (t,) in by_level["portfolio"]], db_now=db_now, postgres=postgres)
-        ]
         writes += _mark_deletes(marks, postgres=postgres)
         if writes:
             _execute_writes(cursor, writes, postgres=postgres)

@@ -34,11 +34,12 @@ class StoredAgreement:
     catalogue_id: int
     is_active: bool
     result: scoring.AgreementResult
+    team_id: int | None = None  # the owner team it was counted for
 
 
 @dataclass
 class Scores:
-    """Every score of a portfolio: agreements by id, tallies by ``scoring`` key."""
+    """Every score of a portfolio: agreements by id, tallies by ``scoring`` key (with the team)."""
 
     agreements: dict[int, StoredAgreement] = field(default_factory=dict)
     tallies: dict[tuple, scoring.Tally] = field(default_factory=dict)
@@ -59,7 +60,11 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
     ):
         latest.setdefault(agreement_id, (assessment_id, catalogue_id))
     agreement_of = {assessment_id: agreement_id for agreement_id, (assessment_id, _) in latest.items()}
-    statuses = dict(Agreement.objects.values_list("id", "status").iterator(chunk_size=chunk_size))
+    statuses, teams = {}, {}
+    for agreement_id, status, team_id in Agreement.objects.values_list("id", "status", "owner_team_id").iterator(
+        chunk_size=chunk_size
+    ):
+        statuses[agreement_id], teams[agreement_id] = status, team_id
     partners: dict[int, list[int]] = defaultdict(list)
     for agreement_id, partner_id in Agreement.partners.through.objects.values_list(
         "agreement_id", "partner_id"
@@ -68,7 +73,7 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
     rules = catalogue_rules(catalogue_ids={c for _, c in latest.values()})
     widening = confidence_widening()
 
-    out = Scores(tallies={scoring.PORTFOLIO: scoring.Tally()})
+    out = Scores()
 
     def finish(assessment_id: int, ratings: list[scoring.RatingLevels]) -> None:
         agreement_id = agreement_of[assessment_id]
@@ -77,8 +82,9 @@ def scores_compute_in_python(*, chunk_size: int = 20_000) -> Scores:
         scores = tuple(scoring.rating_score(r, matrix=matrix, widening=widening) for r in ratings)
         result = scoring.agreement_result(scores, matrix=matrix, rollup=rollup)
         active = statuses[agreement_id] == AgreementStatus.ACTIVE
-        out.agreements[agreement_id] = StoredAgreement(assessment_id, catalogue_id, active, result)
-        state = scoring.AgreementState(agreement_id, active, tuple(partners[agreement_id]), result, scores)
+        team_id = teams[agreement_id]
+        out.agreements[agreement_id] = StoredAgreement(assessment_id, catalogue_id, active, result, team_id)
+        state = scoring.AgreementState(agreement_id, active, tuple(partners[agreement_id]), result, scores, team_id)
         for key, tally in scoring.agreement_contributions(state).items():
             out.tallies[key] = out.tallies.get(key, scoring.Tally()) + tally
 
@@ -107,15 +113,15 @@ def scores_stored() -> Scores:
     out = Scores()
     for row in AgreementScore.objects.iterator():
         out.agreements[row.agreement_id] = StoredAgreement(row.assessment_id, row.catalogue_id, row.is_active,
-                                                           row.result)
+                                                           row.result, row.counted_team_id)
     for row in PartnerScore.objects.iterator():
-        out.tallies[scoring.partner_key(row.partner_id)] = row.tally
+        out.tallies[scoring.partner_key(row.partner_id, row.team_id)] = row.tally
     for row in PartnerCategoryScore.objects.iterator():
-        out.tallies[scoring.partner_category_key(row.partner_id, row.category_code)] = row.tally
+        out.tallies[scoring.partner_category_key(row.partner_id, row.category_code, row.team_id)] = row.tally
     for row in CategoryScore.objects.iterator():
-        out.tallies[scoring.category_key(row.category_code)] = row.tally
+        out.tallies[scoring.category_key(row.category_code, row.team_id)] = row.tally
     for row in PortfolioScore.objects.iterator():
-        out.tallies[scoring.PORTFOLIO] = row.tally
+        out.tallies[scoring.portfolio_key(row.team_id)] = row.tally
     return out
 
 

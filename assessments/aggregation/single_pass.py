@@ -17,7 +17,7 @@ The statements, each a set operation:
    these are HOT updates), and deletes the rows no longer derived from anything; rows scored for
    the first time are then inserted. A row whose values are unchanged is not written, so it keeps
    the ``computed_at`` of the run that produced its value (its fingerprint says the inputs are the
-   same); the portfolio row is always written, with this run's time.
+   same); the portfolio rows are always written, with this run's time.
 
 Staging tables are UNLOGGED rather than temporary where a later statement reads them in parallel
 or where they hold megabytes (temporary buffers are 8 MB by default, beyond which they spill);
@@ -104,13 +104,15 @@ def _worst(column: str) -> str:
 
 def _latest_sql(dialect: Dialect) -> str:
     """Statement 1: each agreement's latest approved assessment, whether the agreement is active,
-    its partners (as ``AgreementScore.counted_partners``) and the first of them (the one whose
-    rows at the partner level also carry the agreement into the category and portfolio levels)."""
+    its owner team (as ``AgreementScore.counted_team``), its partners (as
+    ``AgreementScore.counted_partners``) and the first of them (the one whose rows at the partner
+    level also carry the agreement into the category and portfolio levels)."""
     active = AgreementStatus.ACTIVE.value
     latest = dialect.latest_approved(status=f"'{AssessmentStatus.APPROVED.value}'")
     return (
         f"CREATE UNLOGGED TABLE {LATEST} AS SELECT x.assessment_id, x.agreement_id, x.catalogue_id, "
-        f"(a.status = '{active}') AS active, COALESCE(p.partners, '') AS counted_partners, p.first_partner "
+        f"(a.status = '{active}') AS active, a.owner_team_id AS team_id, "
+        f"COALESCE(p.partners, '') AS counted_partners, p.first_partner "
         f"FROM ({latest}) x "
         f"JOIN {T.agreement} a ON a.id = x.agreement_id "
         f"LEFT JOIN ({dialect.partner_lists()}) p ON p.agreement_id = x.agreement_id"
@@ -219,7 +221,7 @@ def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes
     subquery then hands them to the roll-ups as plain columns, computed once.
     """
     n = len(codes)
-    keys = "agreement_id, assessment_id, catalogue_id, active, counted_partners, first_partner, n_ratings"
+    keys = "agreement_id, assessment_id, catalogue_id, active, team_id, counted_partners, first_partner, n_ratings"
     weight = {i: _code_weight(rules, code, "l.catalogue_id") for i, code in enumerate(codes)}
 
     def weighted(name: str) -> str:
@@ -235,7 +237,8 @@ def _agreements_sql(dialect: Dialect, rules: Mapping[int, CatalogueRules], codes
     # The agreement's fingerprint: each rating's hash mixed with its weight (weighted_rating_hash).
     fingerprint = " + ".join(f"COALESCE({mix(_field(f's.c{i}', 'f') + f' + {weight[i]}')}, 0)" for i in range(n))
     sums = f"""
-        SELECT l.agreement_id, l.assessment_id, l.catalogue_id, l.active, l.counted_partners, l.first_partner,
+        SELECT l.agreement_id, l.assessment_id, l.catalogue_id, l.active, l.team_id, l.counted_partners,
+               l.first_partner,
                s.n_ratings, {packed}, {weight_total} AS weight_total,
                {weighted("r")} AS residual_wsum, {weighted("l")} AS residual_wsum_low,
                {weighted("h")} AS residual_wsum_high, {weighted("i")} AS inherent_wsum,
@@ -275,7 +278,7 @@ def _tally_lane(column: str, rank: int) -> str:
 
 
 def _partner_columns(codes: list[str]) -> list[str]:
-    """The tally columns of ``rb_scores_partners``, after ``partner_id, is_primary``."""
+    """The tally columns of ``rb_scores_partners``, after ``partner_id, team_id, is_primary``."""
     per_code = [
         name for i in range(len(codes))
         for name in (f"n{i}", f"r{i}", f"l{i}", f"h{i}", f"i{i}", f"k{i}_0", f"k{i}_1", f"f{i}")
@@ -284,9 +287,10 @@ def _partner_columns(codes: list[str]) -> list[str]:
 
 
 def _partners_sql(codes: list[str]) -> str:
-    """Statement 4: the tallies of active agreements per partner and "primary" (the agreement's
-    first partner, or no partner: summing only primary rows counts each agreement once, the
-    category and portfolio levels), with one group of columns per category code."""
+    """Statement 4: the tallies of active agreements per partner, team (the agreement's owner team)
+    and "primary" (the agreement's first partner, or no partner: summing only primary rows counts
+    each agreement once, the category and portfolio levels), with one group of columns per
+    category code."""
     per_code = "".join(
         f", COUNT(a.c{i}) AS n{i}"
         + "".join(f", SUM({_field(f'a.c{i}', name)}) AS {name}{i}" for name in ("r", "l", "h", "i"))
@@ -297,25 +301,28 @@ def _partners_sql(codes: list[str]) -> str:
     )
     return f"""
         CREATE TEMPORARY TABLE {PARTNERS} AS
-        SELECT ap.partner_id, (ap.partner_id IS NULL OR ap.partner_id = a.first_partner) AS is_primary,
+        SELECT ap.partner_id, a.counted_team_id AS team_id,
+               (ap.partner_id IS NULL OR ap.partner_id = a.first_partner) AS is_primary,
                COUNT(*) AS n, SUM(a.score_c) AS score_sum_c, SUM(a.score_low_c) AS score_low_sum_c,
                SUM(a.score_high_c) AS score_high_sum_c, SUM(a.inherent_score_c) AS inherent_sum_c,
                {", ".join(f"COUNT(*) FILTER (WHERE a.band_rank = {k}) AS band_{k}" for k in RANKS)},
                SUM(a.fingerprint) %% {P} AS fingerprint{per_code}
         FROM {AGREEMENTS} a
         LEFT JOIN {T.agreement_partners} ap ON ap.agreement_id = a.agreement_id
-        WHERE a.is_active GROUP BY 1, 2
+        WHERE a.is_active GROUP BY 1, 2, 3
     """
 
 
 def _levels_sql(codes: list[str]) -> str:
-    """CTEs of the partner, partner x category and category tallies from ``rb_scores_partners``."""
+    """CTEs of the partner, partner x category, category and portfolio tallies (each per team) from
+    ``rb_scores_partners``; each CTE's columns are its ``LEVELS`` keys, then ``TALLY_COLUMNS``."""
     code_rows = ", ".join(
         f"('{code}', p.n{i}, 100 * p.r{i}, 100 * p.l{i}, 100 * p.h{i}, 100 * p.i{i}, "
         f"{', '.join(_tally_lane(f'p.k{i}', k) for k in RANKS)}, p.f{i})"
         for i, code in enumerate(codes)
     )
-    # A partner's rows (primary or not) summed; and the primary rows of all partners summed.
+    # A partner's rows (primary or not) summed per team; and the primary rows of all partners summed
+    # per team.
     # (BIGINT, not the NUMERIC a SUM of BIGINT gives: the arithmetic below is cheaper.)
     sums = ", ".join(
         f"CAST(SUM(p.{c}) {f'%% {P}' if c[0] == 'f' else ''} AS BIGINT) AS {c}" for c in _partner_columns(codes)
@@ -324,21 +331,28 @@ def _levels_sql(codes: list[str]) -> str:
     def by_code(source: str) -> str:
         return f"{source} p CROSS JOIN LATERAL (VALUES {code_rows}) v (code, {TALLY_COLUMNS})"
 
+    tally_p = ", ".join(f"p.{c}" for c in TALLY_COLUMN_LIST)
+    tally_v = ", ".join(f"v.{c}" for c in TALLY_COLUMN_LIST)
     return f"""
         per_partner AS MATERIALIZED (
-            SELECT p.partner_id, {sums} FROM {PARTNERS} p WHERE p.partner_id IS NOT NULL GROUP BY p.partner_id),
-        primary_rows AS MATERIALIZED (SELECT {sums} FROM {PARTNERS} p WHERE p.is_primary),
-        partners AS MATERIALIZED (SELECT p.partner_id, p.{TALLY_COLUMNS.replace(", ", ", p.")} FROM per_partner p),
-        partner_categories AS MATERIALIZED (SELECT p.partner_id, v.* FROM {by_code("per_partner")} WHERE v.n > 0),
-        categories AS MATERIALIZED (SELECT v.* FROM {by_code("primary_rows")} WHERE v.n > 0)
+            SELECT p.partner_id, p.team_id, {sums} FROM {PARTNERS} p WHERE p.partner_id IS NOT NULL
+            GROUP BY p.partner_id, p.team_id),
+        primary_rows AS MATERIALIZED (SELECT p.team_id, {sums} FROM {PARTNERS} p WHERE p.is_primary GROUP BY p.team_id),
+        partners AS MATERIALIZED (SELECT p.partner_id, p.team_id, {tally_p} FROM per_partner p),
+        partner_categories AS MATERIALIZED (
+            SELECT p.partner_id, v.code, p.team_id, {tally_v} FROM {by_code("per_partner")} WHERE v.n > 0),
+        categories AS MATERIALIZED (SELECT v.code, p.team_id, {tally_v} FROM {by_code("primary_rows")} WHERE v.n > 0),
+        portfolio AS MATERIALIZED (SELECT p.team_id, {tally_p} FROM primary_rows p)
     """
 
 
 # Each stored level: its table, the CTE of its new rows, and the key columns (table, CTE).
+TEAM = ("team_id", "team_id")
 LEVELS = (
-    (T.partner_score, "partners", (("partner_id", "partner_id"),)),
-    (T.partner_category_score, "partner_categories", (("partner_id", "partner_id"), ("category_code", "code"))),
-    (T.category_score, "categories", (("category_code", "code"),)),
+    (T.partner_score, "partners", (("partner_id", "partner_id"), TEAM)),
+    (T.partner_category_score, "partner_categories", (("partner_id", "partner_id"), ("category_code", "code"), TEAM)),
+    (T.category_score, "categories", (("category_code", "code"), TEAM)),
+    (T.portfolio_score, "portfolio", (TEAM,)),
 )
 
 
@@ -362,9 +376,9 @@ def _scores_sql(codes: list[str]) -> str:
         updated_{source} AS (
             UPDATE {table} t SET {set_tally}, computed_at = %(now)s FROM {source} x
             WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)}
-              AND {_changed(TALLY_COLUMN_LIST, "x")} RETURNING 1)"""
+              {"" if source == "portfolio" else f"AND {_changed(TALLY_COLUMN_LIST, 'x')}"} RETURNING 1)"""
         for table, source, keys in LEVELS
-    )
+    )  # the portfolio rows are always written: their computed_at is this run's time
     # Rows no longer derived from anything (a partner whose agreements all stopped counting, an
     # agreement whose approved assessment was deleted): not among the rows rewritten.
     deletes = "".join(
@@ -390,11 +404,7 @@ def _scores_sql(codes: list[str]) -> str:
         stale_agreements AS (
             DELETE FROM {T.agreement_score} t WHERE t.agreement_id NOT IN (SELECT a.agreement_id FROM {AGREEMENTS} a)
             RETURNING 1),
-        {_levels_sql(codes)}{updates}{deletes},
-        portfolio AS (
-            UPDATE {T.portfolio_score} SET ({TALLY_COLUMNS}, computed_at) = (
-                SELECT {", ".join(f"COALESCE(p.{c}, 0)" for c in TALLY_COLUMN_LIST)}, %(now)s FROM primary_rows p)
-            WHERE id = 1 RETURNING 1)
+        {_levels_sql(codes)}{updates}{deletes}
         SELECT {counts}
     """
 
@@ -463,13 +473,13 @@ def rebuild_scores_postgresql(
     cursor.execute(_partners_sql(codes), [])
     cursor.execute(_scores_sql(codes), {"now": db_now})
     counts = cursor.fetchone()
-    # Per level (agreements, partners, partner x category, categories).
+    # Per level (agreements, partners, partner x category, categories, portfolio).
     updated, stored, deleted, derived = (counts[i::4] for i in range(4))
     written = list(updated)
     if any(s - d < n for s, d, n in zip(stored, deleted, derived, strict=True)):
         cursor.execute(_new_rows_sql(codes), {"now": db_now})
         written = [w + n for w, n in zip(written, cursor.fetchone(), strict=True)]
-    agreements, partners, partner_categories, categories = written
+    agreements, partners, partner_categories, categories, _portfolio = written
     drop_staging(cursor)
     stage("scores")
     return {"agreements": agreements, "partners": partners, "partner_categories": partner_categories,

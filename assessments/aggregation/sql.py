@@ -31,6 +31,7 @@ from ..models import (
     PartnerScore,
     PortfolioScore,
     Rating,
+    ScoresLock,
     ScoreSnapshot,
 )
 from ..models.querysets import LATEST_APPROVED_FIRST
@@ -62,6 +63,7 @@ class T:
     category_score = CategoryScore._meta.db_table
     portfolio_score = PortfolioScore._meta.db_table
     snapshot = ScoreSnapshot._meta.db_table
+    scores_lock = ScoresLock._meta.db_table
     dirty = DirtyAgreement._meta.db_table
 
 
@@ -178,7 +180,8 @@ class Dialect:
     def current_ratings(self, widening: Mapping[str, int], rules: Mapping[int, CatalogueRules]) -> str:
         """One row per complete rating of each agreement's latest approved assessment, scored.
 
-        Columns: agreement_id, assessment_id, catalogue_id, active, rating_id, category_code,
+        Columns: agreement_id, assessment_id, catalogue_id, active, team_id (the owner team), rating_id,
+        category_code,
         weight (hundredths), inherent, residual, residual_low, residual_high (scores 1..25),
         rank, rank_low, rank_high, h1 (rating hash), h2 (weighted rating hash).
 
@@ -197,7 +200,7 @@ class Dialect:
         active = AgreementStatus.ACTIVE.value
         inner = f"""
             SELECT l.agreement_id, l.assessment_id, l.catalogue_id,
-                   (a.status = '{active}') AS active,
+                   (a.status = '{active}') AS active, a.owner_team_id AS team_id,
                    r.id AS rating_id, c.code AS category_code, c.weight,
                    r.inherent_likelihood * r.inherent_impact AS inherent,
                    r.residual_likelihood * r.residual_impact AS residual,
@@ -282,14 +285,14 @@ class Dialect:
             for k in self.rule_ranks(rules) for variant, column in (("l", "rank_low"), ("h", "rank_high"))
         )
         inner = f"""
-            SELECT agreement_id, assessment_id, catalogue_id, active,
+            SELECT agreement_id, assessment_id, catalogue_id, active, team_id,
                    COUNT(*) AS n_ratings, SUM(weight) AS weight_total,
                    SUM(weight * residual) AS residual_wsum, SUM(weight * residual_low) AS residual_wsum_low,
                    SUM(weight * residual_high) AS residual_wsum_high, SUM(weight * inherent) AS inherent_wsum,
                    MAX(rank) AS worst, MAX(rank_low) AS worst_low, MAX(rank_high) AS worst_high,
                    {band_count_sums("rank", "b")},{at_or_above}
                    CAST(SUM(h2) %% {P} AS BIGINT) AS fingerprint
-            FROM {source} cur GROUP BY agreement_id, assessment_id, catalogue_id, active
+            FROM {source} cur GROUP BY agreement_id, assessment_id, catalogue_id, active, team_id
         """
         with_partners = (
             f"(SELECT i.*, COALESCE(p.partners, '') AS counted_partners FROM ({inner}) i "
@@ -329,7 +332,8 @@ class Dialect:
     def agreement_results(self, sums: str, rules: Mapping[int, CatalogueRules], extra: str = "") -> str:
         """Agreement scores from per-agreement sums ``g`` (``sums``: a parenthesised query with the
         columns ``agreements_from`` groups into: weighted sums, worst ranks, band counts ``b<k>``,
-        ``lge<k>``/``hge<k>`` for the count rules' ranks, fingerprint; and ``counted_partners``);
+        ``lge<k>``/``hge<k>`` for the count rules' ranks, fingerprint; and ``counted_partners``,
+        ``team_id``);
         ``extra`` adds columns of ``g``."""
 
         def centi(column: str) -> str:
@@ -337,7 +341,7 @@ class Dialect:
 
         return f"""
             SELECT g.agreement_id, g.assessment_id, g.catalogue_id, g.active AS is_active, g.counted_partners,
-                   g.n_ratings,
+                   g.team_id AS counted_team_id, g.n_ratings,
                    g.weight_total, g.residual_wsum, g.residual_wsum_low, g.residual_wsum_high, g.inherent_wsum,
                    {centi("residual_wsum")} AS score_c, {centi("residual_wsum_low")} AS score_low_c,
                    {centi("residual_wsum_high")} AS score_high_c, {centi("inherent_wsum")} AS inherent_score_c,
@@ -363,7 +367,7 @@ class Dialect:
         return ", ".join(expressions)
 
     def partner_categories_from(self, source: str) -> str:
-        """Per (partner, category code, primary) tallies of the active current ratings in ``source``.
+        """Per (partner, team, category code, primary) tallies of the active current ratings in ``source``.
 
         An agreement's ratings count once for each of its partners; ``is_primary`` marks the rows
         of its first partner (or of no partner), so summing only those counts each rating once:
@@ -373,14 +377,14 @@ class Dialect:
             f"SELECT agreement_id, MIN(partner_id) AS partner_id FROM {T.agreement_partners} GROUP BY agreement_id"
         )
         return f"""
-            SELECT ap.partner_id, c.category_code,
+            SELECT ap.partner_id, c.team_id, c.category_code,
                    CASE WHEN ap.partner_id IS NULL OR ap.partner_id = f.partner_id THEN 1 ELSE 0 END AS is_primary,
                    {self.tally_of_ratings()}
             FROM {source} c
             LEFT JOIN {T.agreement_partners} ap ON ap.agreement_id = c.agreement_id
             LEFT JOIN ({first}) f ON f.agreement_id = c.agreement_id
             WHERE c.active
-            GROUP BY ap.partner_id, c.category_code,
+            GROUP BY ap.partner_id, c.team_id, c.category_code,
                      CASE WHEN ap.partner_id IS NULL OR ap.partner_id = f.partner_id THEN 1 ELSE 0 END
         """
 
@@ -399,24 +403,24 @@ class Dialect:
 
 
 def lock_scores(cursor, db_now) -> None:
-    """Create the portfolio row if missing and lock it until the transaction ends.
+    """Create the scores lock row if missing and lock it until the transaction ends.
 
     Every recompute takes this lock first, so recomputes apply one after another and never
-    deadlock on partner or category rows. (On SQLite the write itself serialises writers.)
-    ``DO UPDATE ... WHERE`` false: PostgreSQL locks the existing row without writing a new version
-    of it (which every recompute would otherwise add).
+    deadlock on partner, category or portfolio rows. (On SQLite the write itself serialises
+    writers.) ``DO UPDATE ... WHERE`` false: PostgreSQL locks the existing row without writing a
+    new version of it (which every recompute would otherwise add).
     """
-    zeros = ", ".join(["0"] * len(TALLY_COLUMNS.split(",")))
     execute_prepared(
         cursor,
-        f"INSERT INTO {T.portfolio_score} (id, {TALLY_COLUMNS}, computed_at) VALUES ({PortfolioScore.SINGLETON_ID}, "
-        f"{zeros}, %s) ON CONFLICT (id) DO UPDATE SET id = excluded.id WHERE 1 = 0",
+        f"INSERT INTO {T.scores_lock} (id, locked_at) VALUES ({ScoresLock.SINGLETON_ID}, %s) "
+        f"ON CONFLICT (id) DO UPDATE SET id = excluded.id WHERE 1 = 0",
         [db_now],
     )
 
 
 AGREEMENT_COLUMNS = (
-    "agreement_id, assessment_id, catalogue_id, is_active, counted_partners, n_ratings, weight_total, residual_wsum, "
+    "agreement_id, assessment_id, catalogue_id, is_active, counted_partners, counted_team_id, n_ratings, "
+    "weight_total, residual_wsum, "
     "residual_wsum_low, residual_wsum_high, inherent_wsum, score_c, score_low_c, score_high_c, inherent_score_c, "
     f"band_rank, band_rank_low, band_rank_high, {BAND_COLUMNS}, fingerprint, computed_at"
 )

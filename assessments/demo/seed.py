@@ -207,8 +207,8 @@ def _assessments_ensure(
 
 
 def demo_seed(*, catalogue: RiskCatalogue, password: str, seed: int = DEMO_SEED) -> dict[str, int]:
-    """Create whatever part of the demo data is missing, set the demo users' password, and
-    recompute every stored score.
+    """Create whatever part of the demo data is missing, set the demo users' password, recompute
+    every stored score and backfill the daily score history from the approval dates.
 
     Natural keys make it idempotent: team slug, username, partner name, agreement reference and
     (agreement, as_of) for assessments. Returns the number of rows created, by kind.
@@ -220,6 +220,10 @@ def demo_seed(*, catalogue: RiskCatalogue, password: str, seed: int = DEMO_SEED)
         team_ids, user_ids = _people_ensure(created, password)
         agreement_ids = _agreements_ensure(created, plans, team_ids)
         _assessments_ensure(created, plans, agreement_ids, user_ids, catalogue, category_ids, safeguard_ids)
+    # The score history of the past approvals first, so that trends and movers have days to show
+    # (written once: a second seed finds it and adds nothing); today's snapshot then records only
+    # what differs from it.
+    aggregation.snapshots_backfill()
     # The history bypassed the services, so no recompute was queued: score everything now, in this
     # process, so that the pages show scores at once. Rerunnable: a second seed rewrites the same rows.
     aggregation.scores_full_recompute()

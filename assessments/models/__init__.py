@@ -20,6 +20,7 @@ from .aggregates import (
     PartnerScore,
     PortfolioScore,
     ScoreLevel,
+    ScoresLock,
     ScoreSnapshot,
 )
 
@@ -32,4 +33,5 @@ __all__ += [
     "PortfolioScore",
     "ScoreLevel",
     "ScoreSnapshot",
+    "ScoresLock",
 ]

@@ -4,6 +4,10 @@ Nothing here is edited by hand. Every row can be rebuilt by a full recompute; th
 are what incremental updates add to and subtract from (see ``assessments.scoring.Tally``).
 All scores are stored in hundredths of a point ("centi-scores", 100..2500) and are shown as
 means rounded half up to two places.
+
+Partner, partner x category, category, portfolio and snapshot rows are per team: each agreement
+counts for its owner team only, so a page adds up the rows of the teams its viewer may see
+(``assessments.selectors.scores.scoped_tallies``) and the all-teams figure is the sum over teams.
 """
 
 from django.db import models
@@ -13,7 +17,7 @@ from catalogue.models import RiskCatalogue
 
 from .. import scoring
 from .assessment import Assessment
-from .portfolio import Agreement, Partner
+from .portfolio import Agreement, Partner, Team
 
 
 class BandCounts(models.Model):
@@ -101,6 +105,11 @@ class AgreementScore(scoring.CentiScores, BandCounts):
     counted_partners = models.TextField(
         blank=True, default="", help_text="Ids of the partners its contribution was counted for, comma-separated."
     )
+    # ...and the owner team may have changed since too.
+    counted_team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False,
+        help_text="The owner team its contribution was counted for.",
+    )
     n_ratings = models.PositiveIntegerField()
     weight_total = models.BigIntegerField(help_text="Sum of category weights, in hundredths.")
     residual_wsum = models.BigIntegerField(help_text="Sum of weight x residual score.")
@@ -143,60 +152,83 @@ class AgreementScore(scoring.CentiScores, BandCounts):
 
 
 class PartnerScore(ScoreTally):
-    """A partner's score over its active agreements, each counted once by its latest approved assessment."""
+    """A partner's score over one team's active agreements, each counted once by its latest approved
+    assessment."""
 
-    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True, related_name="score")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "team"], name="partnerscore_unique_key")]
 
     def __str__(self) -> str:
-        return f"Score of partner {self.partner_id}: {self.score}"
+        return f"Score of partner {self.partner_id} for team {self.team_id}: {self.score}"
 
     def get_absolute_url(self) -> str:
         return reverse("scores:partner", args=[self.partner_id])
 
 
 class PartnerCategoryScore(ScoreTally):
-    """One partner's ratings in one category (by code) across its active agreements."""
+    """One partner's ratings in one category (by code) across one team's active agreements."""
 
     partner = models.ForeignKey(
         Partner, on_delete=models.CASCADE, related_name="category_scores", db_index=False  # the unique key covers it
     )
     category_code = models.CharField(max_length=64)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["partner", "category_code"], name="partnercategoryscore_unique_key"),
+            models.UniqueConstraint(fields=["partner", "category_code", "team"],
+                                    name="partnercategoryscore_unique_key"),
         ]
 
     def __str__(self) -> str:
-        return f"Score of partner {self.partner_id} in {self.category_code}: {self.score}"
+        return f"Score of partner {self.partner_id} in {self.category_code} for team {self.team_id}: {self.score}"
 
 
 class CategoryScore(ScoreTally):
-    """A category (by code, across catalogue versions) over the current ratings of active agreements."""
+    """A category (by code, across catalogue versions) over the current ratings of one team's active
+    agreements."""
 
-    category_code = models.CharField(max_length=64, primary_key=True)
+    category_code = models.CharField(max_length=64)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["category_code", "team"], name="categoryscore_unique_key")]
 
     def __str__(self) -> str:
-        return f"Score of {self.category_code}: {self.score}"
+        return f"Score of {self.category_code} for team {self.team_id}: {self.score}"
 
     def get_absolute_url(self) -> str:
         return reverse("scores:category", args=[self.category_code])
 
 
 class PortfolioScore(ScoreTally):
-    """The whole portfolio of active agreements: ``band_*`` is its distribution by agreement band.
+    """One team's portfolio of active agreements: ``band_*`` is its distribution by agreement band.
 
-    A single row (id 1). Recomputes lock it first, so they apply one after another.
+    One row per team counting something (as every level: a row counting nothing is deleted).
     """
 
-    SINGLETON_ID = 1
-    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID)
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="+")
 
     def __str__(self) -> str:
-        return f"Portfolio score: {self.score}"
+        return f"Portfolio score of team {self.team_id}: {self.score}"
 
     def get_absolute_url(self) -> str:
         return reverse("scores:portfolio")
+
+
+class ScoresLock(models.Model):
+    """A single row (id 1) that every recompute locks first, so recomputes apply one after another
+    and never deadlock on tally rows (``aggregation.sql.lock_scores``)."""
+
+    SINGLETON_ID = 1
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Scores lock"
 
 
 class ScoreLevel(models.TextChoices):
@@ -206,23 +238,28 @@ class ScoreLevel(models.TextChoices):
 
 
 class ScoreSnapshot(ScoreTally):
-    """A daily time series stored as changes: a row for a day only when the tally changed.
+    """A daily time series per (level, key, team) stored as changes: a row for a day only when the
+    tally changed.
 
     The value on any day is the latest row on or before it; a row with ``n = 0`` means the key
-    stopped counting anything. Written by the full recompute (nightly), idempotently per day.
+    stopped counting anything for that team. Written by the full recompute (nightly), idempotently
+    per day.
     """
 
     day = models.DateField()
     level = models.CharField(max_length=16, choices=ScoreLevel.choices)
     key = models.CharField(max_length=64, help_text="Partner id, category code, or 'portfolio'.")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
-        ordering = ["level", "key", "day"]
-        constraints = [models.UniqueConstraint(fields=["day", "level", "key"], name="scoresnapshot_unique_day_key")]
-        indexes = [models.Index(fields=["level", "key", "day"])]
+        ordering = ["level", "key", "team", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "level", "key", "team"], name="scoresnapshot_unique_day_key"),
+        ]
+        indexes = [models.Index(fields=["level", "key", "team", "day"], name="scoresnapshot_series")]
 
     def __str__(self) -> str:
-        return f"{self.level} {self.key} on {self.day}: {self.score}"
+        return f"{self.level} {self.key} of team {self.team_id} on {self.day}: {self.score}"
 
 
 class DirtyAgreement(models.Model):

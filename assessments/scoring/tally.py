@@ -99,46 +99,60 @@ def tally_sum(tallies: Iterable[Tally]) -> Tally:
 
 @dataclass(frozen=True)
 class AgreementState:
-    """What an agreement contributes: its result and ratings, whether it is active, its partners."""
+    """What an agreement contributes: its result and ratings, whether it is active, its partners,
+    and the team it counts for (its owner team; None: no team dimension in the keys)."""
 
     agreement_id: int
     active: bool
     partner_ids: tuple[int, ...]
     result: AgreementResult | None
     ratings: tuple[RatingScore, ...] = ()
+    team_id: int | None = None
 
 
-# Keys of the aggregates an agreement contributes to.
+# Keys of the aggregates an agreement contributes to. With a team, its id is the key's last part:
+# the stored rows are per team, and a scope's figure is the sum of its teams' rows.
 PORTFOLIO = ("portfolio",)
 
 
-def partner_key(partner_id: int) -> tuple:
-    return ("partner", partner_id)
+def _with_team(key: tuple, team_id: int | None) -> tuple:
+    return key if team_id is None else (*key, team_id)
 
 
-def category_key(code: str) -> tuple:
-    return ("category", code)
+def portfolio_key(team_id: int | None = None) -> tuple:
+    return _with_team(PORTFOLIO, team_id)
 
 
-def partner_category_key(partner_id: int, code: str) -> tuple:
-    return ("partner_category", partner_id, code)
+def partner_key(partner_id: int, team_id: int | None = None) -> tuple:
+    return _with_team(("partner", partner_id), team_id)
+
+
+def category_key(code: str, team_id: int | None = None) -> tuple:
+    return _with_team(("category", code), team_id)
+
+
+def partner_category_key(partner_id: int, code: str, team_id: int | None = None) -> tuple:
+    return _with_team(("partner_category", partner_id, code), team_id)
 
 
 def agreement_contributions(state: AgreementState) -> dict[tuple, Tally]:
     """The tallies one agreement adds to each aggregate key; empty unless it is active and scored.
 
     Partner and portfolio tallies count the agreement once (its centi-score and band); category
-    and partner x category tallies count each of its ratings.
+    and partner x category tallies count each of its ratings. Every key names ``state.team_id``
+    (when given): an agreement counts for its owner team only.
     """
     if not state.active or state.result is None:
         return {}
-    out: dict[tuple, Tally] = {PORTFOLIO: agreement_tally(state.result)}
+    team = state.team_id
+    out: dict[tuple, Tally] = {portfolio_key(team): agreement_tally(state.result)}
     partner_ids = sorted(set(state.partner_ids))
     for partner_id in partner_ids:
-        out[partner_key(partner_id)] = agreement_tally(state.result)
+        out[partner_key(partner_id, team)] = agreement_tally(state.result)
     for rating in state.ratings:
         tally = rating_tally(rating)
-        keys = [category_key(rating.category), *(partner_category_key(p, rating.category) for p in partner_ids)]
+        keys = [category_key(rating.category, team),
+                *(partner_category_key(p, rating.category, team) for p in partner_ids)]
         for key in keys:
             out[key] = out.get(key, _ZERO) + tally
     return out
@@ -154,12 +168,14 @@ def contributions_delta(old: Mapping[tuple, Tally], new: Mapping[tuple, Tally]) 
     return out
 
 
-def portfolio_tallies(states: Iterable[AgreementState]) -> dict[tuple, Tally]:
+def portfolio_tallies(states: Iterable[AgreementState], *, by_team: bool = False) -> dict[tuple, Tally]:
     """Every aggregate's tally over a whole portfolio: the reference for the set-based SQL.
 
-    The portfolio key is always present (an empty tally when nothing is counted).
+    Without ``by_team`` the portfolio key is always present (an empty tally when nothing is
+    counted). With it, the states carry their teams and only keys counting something are present
+    (as the stored per-team rows).
     """
-    out: dict[tuple, Tally] = {PORTFOLIO: Tally()}
+    out: dict[tuple, Tally] = {} if by_team else {PORTFOLIO: Tally()}
     for state in states:
         for key, tally in agreement_contributions(state).items():
             out[key] = out.get(key, _ZERO) + tally

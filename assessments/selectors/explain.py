@@ -1,8 +1,9 @@
 """How each stored score was made: its inputs, the formula, and a check against a fresh computation.
 
 Built for the "explain a score" pages now and the API later: plain dataclasses, no HTML.
-Lists of contributing agreements only include those the viewer may see; the count of the others
-is given so that the sums still add up.
+Partner, category and portfolio scores are the viewer's: the stored per-team rows of the teams
+the viewer may see, added up (``scores.scoped_tallies``). So they count exactly the agreements
+listed as contributing, and nothing of another team.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from decimal import Decimal
 from django.db.models import F, QuerySet
 
 from catalogue.models import Band, RiskCategory
+from riskboard.permissions import visible_team_ids
 
 from .. import scoring
 from ..aggregation.catalogue_rules import RATING_COLUMNS, catalogue_rules, confidence_widening, rating_levels
-from ..models import AgreementScore, Assessment, Partner, Rating
+from ..models import AgreementScore, Assessment, Partner, Rating, ScoreLevel
 from .catalogues import category_names, display_bands
 from .scores import (
     Freshness,
     agreement_score_read,
     agreements_visible,
-    category_scores,
-    partner_category_scores,
-    partner_scores,
-    portfolio_score_read,
+    scoped_freshness,
+    scoped_partner_category_tallies,
+    scoped_tallies,
 )
 
 
@@ -154,7 +155,8 @@ def agreement_explain(*, agreement) -> AgreementExplanation:
 
 @dataclass
 class TallyExplanation:
-    """A partner, category or portfolio score: the tally, its distribution, and what counted."""
+    """A partner, category or portfolio score as the viewer may see it: the tally of the teams the
+    viewer may see, its distribution, and what counted."""
 
     title: str
     unit: str  # what ``n`` counts: "agreements" or "ratings"
@@ -162,8 +164,7 @@ class TallyExplanation:
     freshness: Freshness
     bands: dict[int, Band]
     contributions: list = field(default_factory=list)
-    hidden: int = 0  # contributions the viewer may not see
-    breakdown: list = field(default_factory=list)  # per category (partner, portfolio)
+    breakdown: list = field(default_factory=list)  # per category (partner, portfolio): (CategoryRow, name)
 
     @property
     def distribution(self) -> list[BandCount]:
@@ -174,10 +175,29 @@ class TallyExplanation:
         return scoring.centi_to_decimal(self.tally.score_sum_c)
 
 
-def _freshness(row) -> Freshness:
-    if row is None:
-        return Freshness(None, False)
-    return Freshness(row.computed_at, bool(getattr(row, "pending", False)))
+@dataclass(frozen=True)
+class CategoryRow:
+    """One category's line in a partner's or the portfolio's breakdown."""
+
+    category_code: str
+    tally: scoring.Tally
+    worst_band: Band | None = None
+
+    @property
+    def n(self) -> int:
+        return self.tally.n
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.tally.score
+
+    @property
+    def score_low(self) -> Decimal | None:
+        return self.tally.score_low
+
+    @property
+    def score_high(self) -> Decimal | None:
+        return self.tally.score_high
 
 
 def _visible_active_scores(user) -> QuerySet[AgreementScore]:
@@ -185,9 +205,10 @@ def _visible_active_scores(user) -> QuerySet[AgreementScore]:
 
 
 def partner_explain(*, partner: Partner, user) -> TallyExplanation:
-    """A partner's mean over its active agreements; lists the ones ``user`` may see."""
-    row = partner_scores().filter(partner=partner).first()
-    tally = row.tally if row else scoring.Tally()
+    """A partner's mean over the active agreements of the teams ``user`` may see, and those agreements."""
+    team_ids = visible_team_ids(user)
+    key = str(partner.pk)
+    tally = scoped_tallies(team_ids=team_ids, level=ScoreLevel.PARTNER, keys=[key]).get(key, scoring.Tally())
     contributions = list(
         _visible_active_scores(user).filter(agreement__partners=partner).select_related("agreement", "assessment")
         .order_by("-score_c", "agreement__reference")
@@ -195,42 +216,49 @@ def partner_explain(*, partner: Partner, user) -> TallyExplanation:
     names, bands = category_names(), display_bands()
     for contribution in contributions:
         contribution.band = bands.get(contribution.band_rank)
-    breakdown = []
-    for code_row in partner_category_scores(partner=partner):
-        code_row.worst_band = bands.get(code_row.worst_band_rank)
-        breakdown.append((code_row, names.get(code_row.category_code, code_row.category_code)))
+    cells = scoped_partner_category_tallies(team_ids=team_ids, partner_ids=[partner.pk])
+    breakdown = [
+        (CategoryRow(code, cell, bands.get(cell.worst_rank)), names.get(code, code))
+        for (_pid, code), cell in sorted(cells.items())
+    ]
     return TallyExplanation(
-        title=partner.name, unit="agreements", tally=tally, freshness=_freshness(row), bands=bands,
-        contributions=contributions, hidden=tally.n - len(contributions), breakdown=breakdown,
+        title=partner.name, unit="agreements", tally=tally,
+        freshness=scoped_freshness(team_ids=team_ids, level=ScoreLevel.PARTNER, keys=[key]), bands=bands,
+        contributions=contributions, breakdown=breakdown,
     )
 
 
 def category_explain(*, code: str, user, limit: int = 25) -> TallyExplanation:
-    """A category's mean over the current ratings of active agreements; the ``limit`` highest
-    residual ratings among the agreements ``user`` may see."""
-    row = category_scores().filter(category_code=code).first()
-    tally = row.tally if row else scoring.Tally()
+    """A category's mean over the current ratings of the active agreements of the teams ``user``
+    may see; the ``limit`` highest residual ratings among them."""
+    team_ids = visible_team_ids(user)
+    tally = scoped_tallies(team_ids=team_ids, level=ScoreLevel.CATEGORY, keys=[code]).get(code, scoring.Tally())
     visible = _visible_active_scores(user)
     ratings = (
         Rating.objects.complete().filter(category__code=code, assessment_id__in=visible.values("assessment_id"))
         .select_related("assessment__agreement", "category")
     )
-    visible_count = ratings.count()
     top = list(ratings.annotate(residual=F("residual_likelihood") * F("residual_impact")).order_by("-residual", "id")[
         :limit])
     return TallyExplanation(
-        title=category_names().get(code, code), unit="ratings", tally=tally, freshness=_freshness(row),
-        bands=display_bands(), contributions=top, hidden=tally.n - visible_count,
+        title=category_names().get(code, code), unit="ratings", tally=tally,
+        freshness=scoped_freshness(team_ids=team_ids, level=ScoreLevel.CATEGORY, keys=[code]),
+        bands=display_bands(), contributions=top,
     )
 
 
-def portfolio_explain() -> TallyExplanation:
-    """The portfolio's distribution by agreement band, its mean, and every category's score."""
-    row, freshness = portfolio_score_read()
+def portfolio_explain(*, user) -> TallyExplanation:
+    """The portfolio of the teams ``user`` may see: its distribution by agreement band, its mean,
+    and every category's score."""
+    team_ids = visible_team_ids(user)
     names = category_names()
+    categories = scoped_tallies(team_ids=team_ids, level=ScoreLevel.CATEGORY)
     return TallyExplanation(
-        title="Portfolio", unit="agreements", tally=row.tally if row else scoring.Tally(), freshness=freshness,
-        bands=display_bands(), breakdown=[(c, names.get(c.category_code, c.category_code)) for c in category_scores()],
+        title="Portfolio", unit="agreements",
+        tally=scoped_tallies(team_ids=team_ids, level=ScoreLevel.PORTFOLIO)["portfolio"],
+        freshness=scoped_freshness(team_ids=team_ids, level=ScoreLevel.PORTFOLIO),
+        bands=display_bands(),
+        breakdown=[(CategoryRow(code, tally), names.get(code, code)) for code, tally in sorted(categories.items())],
     )
 
 

@@ -246,13 +246,13 @@ def agreement_update(
 
     Needs ``Action.EDIT`` on the team that owns it, and on the new team when ``owner_team`` moves.
     The row is locked, so concurrent changes apply one after the other. Only active agreements
-    count towards partner, category and portfolio scores, each for its partners: when the status
-    or the partners change (and only then) the agreement's scores are marked dirty and their
-    recompute is queued once committed. Returns ``agreement``, refreshed.
+    count towards partner, category and portfolio scores, each for its partners and its owner
+    team: when the status, the partners or the owner team change (and only then) the agreement's
+    scores are marked dirty and their recompute is queued once committed. Returns ``agreement``, refreshed.
     """
     locked = _locked(agreement)
     require(actor, Action.EDIT, locked.owner_team_id)
-    old_status = locked.status
+    old_status, old_team_id = locked.status, locked.owner_team_id
     if "status" in fields:
         _status_check(fields["status"])
     changed = _assign(locked, fields, AGREEMENT_FIELDS)
@@ -270,8 +270,10 @@ def agreement_update(
             partners_changed = True
             if not changed:  # its partners are part of it: clients syncing by updated_at must see the change
                 locked.save(update_fields=["updated_at"])
-    if locked.status != old_status or partners_changed:
-        hooks.agreement_changed(agreement_id=locked.pk, status=locked.status != old_status, partners=partners_changed)
+    team_changed = locked.owner_team_id != old_team_id
+    if locked.status != old_status or partners_changed or team_changed:
+        hooks.agreement_changed(agreement_id=locked.pk, status=locked.status != old_status, partners=partners_changed,
+                                team=team_changed)
     agreement.refresh_from_db()
     return agreement
 

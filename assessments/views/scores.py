@@ -2,8 +2,9 @@
 
 Who may see what: an agreement's score, whoever may see the agreement (404 otherwise); a
 partner's, whoever may see one of its agreements (404 otherwise); category and portfolio
-scores, anyone with a role (404 without one). Aggregates count every team's agreements, but
-only the agreements the viewer may see are listed; the others are counted.
+scores, anyone with a role (404 without one). Partner, category and portfolio scores count
+the agreements of the teams the viewer may see, and nothing else: the listed agreements are
+exactly the ones counted (``selectors.explain``).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def category_score(request, code: str):
 @login_required
 def portfolio_score(request):
     _require_some_role(request.user)
-    explanation = selectors.portfolio_explain()
+    explanation = selectors.portfolio_explain(user=request.user)
     return render(request, "scores/portfolio.html", {"explanation": explanation, "freshness": explanation.freshness})
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
-from assessments.models import Agreement, DirtyAgreement, PortfolioScore
+from assessments.models import Agreement, DirtyAgreement, ScoreLevel
 from assessments.selectors import Freshness
 from assessments.selectors.explain import category_known
 from assessments.views.common import assessment_rating_views
@@ -84,7 +84,7 @@ def _mover_link(mover) -> str:
 
 def _freshness(filters: DashboardFilters):
     """When the scores were last recomputed, and whether a change to an agreement counted is waiting."""
-    computed = PortfolioScore.objects.values_list("computed_at", flat=True).first()
+    computed = assessment_selectors.scoped_computed_at(team_ids=filters.team_ids, level=ScoreLevel.PORTFOLIO)
     pending = DirtyAgreement.objects.filter(agreement_id__in=filters.agreements.values("pk")).exists()
     return Freshness(computed, pending)
 

@@ -53,7 +53,7 @@ def build_portfolio(*, seed: int = 1, agreements: int = 40, partners: int = 8, h
     agreements never approved."""
     rng = random.Random(seed)
     out = Portfolio()
-    out.teams = [TeamFactory(), TeamFactory()]
+    out.teams = [TeamFactory(), TeamFactory(), TeamFactory()]
     for method, params in (
         (RollupMethod.WEIGHTED_MEAN, {}),
         (RollupMethod.COUNT_RULE, {"escalate_band": "HIGH", "min_count": 2, "to_band": "CRITICAL"}),

@@ -186,8 +186,9 @@ def test_the_assessment_list_can_still_be_searched_and_filtered(client_admin, wo
 def hook_calls(monkeypatch):
     calls = []
 
-    def record(*, agreement_id, status=False, partners=False):
-        calls.extend([("status", agreement_id)] * status + [("partners", agreement_id)] * partners)
+    def record(*, agreement_id, status=False, partners=False, team=False):
+        calls.extend([("status", agreement_id)] * status + [("partners", agreement_id)] * partners
+                     + [("team", agreement_id)] * team)
 
     monkeypatch.setattr("assessments.hooks.agreement_changed", record)
     return calls

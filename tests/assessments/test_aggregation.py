@@ -12,6 +12,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from assessments import aggregation, scoring
+from assessments import selectors as score_selectors
 from assessments.aggregation.reference import (
     scores_compute_in_python,
     scores_differences,
@@ -28,10 +29,11 @@ from assessments.models import (
     PartnerScore,
     PortfolioScore,
     Rating,
+    ScoreLevel,
     ScoreSnapshot,
 )
 from catalogue.choices import RollupMethod
-from tests.factories import AgreementFactory, CatalogueFactory, PartnerFactory, RatingFactory
+from tests.factories import AgreementFactory, CatalogueFactory, PartnerFactory, RatingFactory, TeamFactory
 
 from .conftest import approve_new_assessment, build_portfolio
 
@@ -94,7 +96,8 @@ def test_full_recompute_of_an_empty_portfolio():
     aggregation.scores_full_recompute()
 
     assert AgreementScore.objects.count() == 0
-    portfolio = PortfolioScore.objects.get()
+    assert not PortfolioScore.objects.exists()  # no team counts anything
+    portfolio = score_selectors.scoped_tallies(team_ids=None, level=ScoreLevel.PORTFOLIO)["portfolio"]
     assert portfolio.n == 0 and portfolio.score is None
     assert_scores_equal_reference()
 
@@ -106,8 +109,8 @@ def test_full_recompute_twice_gives_the_same_rows(portfolio):
     assert scores_differences(first, scores_stored()) == []
 
 
-def _computed_at(model, key: str) -> dict:
-    return dict(model.objects.values_list(key, "computed_at"))
+def _computed_at(model, *keys: str) -> dict:
+    return {tuple(row[:-1]): row[-1] for row in model.objects.values_list(*keys, "computed_at")}
 
 
 @pytest.mark.parametrize("path", ["as configured", "general"])
@@ -118,8 +121,8 @@ def test_full_recompute_rewrites_only_the_rows_whose_values_changed(portfolio, p
         monkeypatch.setattr("assessments.aggregation.single_pass.MAX_CODES", 0)  # PostgreSQL hands over too
     aggregation.scores_full_recompute()
     agreements_before = _computed_at(AgreementScore, "agreement_id")
-    partners_before = _computed_at(PartnerScore, "partner_id")
-    portfolio_before = PortfolioScore.objects.get().computed_at
+    partners_before = _computed_at(PartnerScore, "partner_id", "team_id")
+    portfolio_before = _computed_at(PortfolioScore, "team_id")
     active = list(AgreementScore.objects.filter(is_active=True).order_by("agreement_id"))
     reassessed, stopped = active[0].agreement, active[1].agreement
     approve_new_assessment(agreement=reassessed, rng=random.Random(5), when=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
@@ -130,13 +133,14 @@ def test_full_recompute_rewrites_only_the_rows_whose_values_changed(portfolio, p
 
     assert_scores_equal_reference()
     agreements_after = _computed_at(AgreementScore, "agreement_id")
-    rewritten = {pk for pk, at in agreements_after.items() if at != agreements_before[pk]}
+    rewritten = {pk for (pk,), at in agreements_after.items() if at != agreements_before[(pk,)]}
     assert rewritten == {reassessed.pk, stopped.pk}
-    touched_partners = {p.pk for a in (reassessed, stopped) for p in a.partners.all()}
-    partners_after = _computed_at(PartnerScore, "partner_id")
-    assert {pk for pk, at in partners_after.items() if at != partners_before.get(pk)} <= touched_partners
-    assert any(partners_after.get(pk) != partners_before.get(pk) for pk in touched_partners)
-    assert PortfolioScore.objects.get().computed_at > portfolio_before
+    touched_partners = {(p.pk, a.owner_team_id) for a in (reassessed, stopped) for p in a.partners.all()}
+    partners_after = _computed_at(PartnerScore, "partner_id", "team_id")
+    assert {key for key, at in partners_after.items() if at != partners_before.get(key)} <= touched_partners
+    assert any(partners_after.get(key) != partners_before.get(key) for key in touched_partners)
+    portfolio_after = _computed_at(PortfolioScore, "team_id")
+    assert all(at > portfolio_before[team] for team, at in portfolio_after.items() if team in portfolio_before)
 
 
 @pytest.mark.parametrize("path", ["as configured", "general"])
@@ -209,19 +213,27 @@ def test_only_active_agreements_count_towards_partners_categories_and_portfolio(
     inactive = AgreementScore.objects.filter(is_active=False)
     assert inactive.exists()  # still scored, for the agreement's own page
     active = AgreementScore.objects.filter(is_active=True)
-    assert PortfolioScore.objects.get().n == active.count()
+    assert sum(PortfolioScore.objects.values_list("n", flat=True)) == active.count()
+    for row in PortfolioScore.objects.all():  # each team's row counts that team's agreements
+        assert row.n == active.filter(agreement__owner_team=row.team_id).count() > 0
     assert set(active.values_list("agreement__status", flat=True)) == {AgreementStatus.ACTIVE}
 
 
 def _random_changes(rng, agreements, count):
+    """Approvals, status changes and moves to another owner team (of the portfolio's teams)."""
+    teams = sorted({a.owner_team_id for a in agreements})
     for _ in range(count):
         agreement = rng.choice(agreements)
-        if rng.random() < 0.75 or not Assessment.objects.filter(agreement=agreement).exists():
+        roll = rng.random()
+        if roll < 0.6 or not Assessment.objects.filter(agreement=agreement).exists():
             catalogue = Assessment.objects.filter(agreement=agreement).first()
             approve_new_assessment(agreement=agreement, rng=rng, catalogue=catalogue.catalogue if catalogue else None)
-        else:
+        elif roll < 0.8:
             agreement.status = rng.choice(list(AgreementStatus))
             agreement.save(update_fields=["status"])
+        else:
+            agreement.owner_team_id = rng.choice(teams)
+            agreement.save(update_fields=["owner_team"])
         yield agreement.pk
 
 
@@ -282,7 +294,8 @@ def test_tallies_are_never_negative_and_empty_rows_are_removed(portfolio):
     assert not PartnerScore.objects.exists()
     assert not CategoryScore.objects.exists()
     assert not PartnerCategoryScore.objects.exists()
-    assert PortfolioScore.objects.get().tally == scoring.Tally()
+    assert not PortfolioScore.objects.exists()
+    assert score_selectors.scoped_tallies(team_ids=None, level=ScoreLevel.PORTFOLIO) == {"portfolio": scoring.Tally()}
 
 
 def test_incremental_statement_count_does_not_grow_with_the_portfolio(django_assert_max_num_queries):
@@ -311,6 +324,133 @@ def test_the_incremental_path_uses_the_same_rollup_as_full_for_every_method():
     assert scores_differences(scores_stored(), incremental) == []
 
 
+# --- Teams ----------------------------------------------------------------------------------------
+
+
+def _team_reference(team_id: int) -> dict[tuple, scoring.Tally]:
+    """The tallies of one team from the pure Python reference, keyed without the team."""
+    return {key[:-1]: tally for key, tally in scores_compute_in_python().tallies.items() if key[-1] == team_id}
+
+
+def test_a_partner_shared_by_two_teams_is_counted_for_each_team_apart(portfolio):
+    rng, catalogue = random.Random(21), portfolio.catalogues[0]
+    shared = PartnerFactory()
+    team_a, team_b = portfolio.teams[:2]
+    for team, count in ((team_a, 2), (team_b, 3)):
+        for _ in range(count):
+            agreement = AgreementFactory(owner_team=team, partners=[shared, rng.choice(portfolio.partners)])
+            approve_new_assessment(agreement=agreement, rng=rng, catalogue=catalogue)
+    aggregation.scores_full_recompute()
+
+    rows = {row.team_id: row.tally for row in PartnerScore.objects.filter(partner=shared)}
+    assert set(rows) == {team_a.pk, team_b.pk} and rows[team_a.pk].n == 2 and rows[team_b.pk].n == 3
+    for team in (team_a, team_b):
+        alone = _team_reference(team.pk)  # a recompute over that team's agreements alone
+        scoped = score_selectors.scoped_tallies(team_ids=frozenset({team.pk}), level=ScoreLevel.PARTNER)
+        assert scoped[str(shared.pk)] == alone[scoring.partner_key(shared.pk)]
+        assert scoped == {str(key[1]): t for key, t in alone.items() if key[0] == "partner"}
+        assert score_selectors.scoped_tallies(team_ids=frozenset({team.pk}), level=ScoreLevel.PORTFOLIO) == {
+            "portfolio": alone[scoring.PORTFOLIO]}
+        categories = score_selectors.scoped_tallies(team_ids=frozenset({team.pk}), level=ScoreLevel.CATEGORY)
+        assert categories == {key[1]: t for key, t in alone.items() if key[0] == "category"}
+        cells = score_selectors.scoped_partner_category_tallies(team_ids=frozenset({team.pk}),
+                                                                partner_ids=[shared.pk])
+        assert cells == {key[1:]: t for key, t in alone.items() if key[0] == "partner_category" and key[1] == shared.pk}
+    both = score_selectors.scoped_tallies(team_ids=frozenset({team_a.pk, team_b.pk}), level=ScoreLevel.PARTNER,
+                                          keys=[str(shared.pk)])
+    assert both == {str(shared.pk): rows[team_a.pk] + rows[team_b.pk]}
+    everyone = score_selectors.scoped_tallies(team_ids=None, level=ScoreLevel.PORTFOLIO)["portfolio"]
+    assert everyone == scoring.tally_sum(row.tally for row in PortfolioScore.objects.all())
+    assert score_selectors.scoped_tallies(team_ids=frozenset(), level=ScoreLevel.PARTNER) == {}
+
+
+def test_incremental_recompute_after_an_owner_team_change_equals_a_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    agreement = _counted_agreement_with_partners(portfolio, at_least=2)
+    old_team = agreement.owner_team_id
+    new_team = next(t.pk for t in portfolio.teams if t.pk != old_team)
+    before_old = PortfolioScore.objects.get(team=old_team).n
+    before_new = PortfolioScore.objects.filter(team=new_team).values_list("n", flat=True).first() or 0
+
+    agreement.owner_team_id = new_team
+    agreement.save(update_fields=["owner_team"])
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+
+    assert AgreementScore.objects.get(agreement=agreement).counted_team_id == new_team
+    assert PortfolioScore.objects.filter(team=old_team, n=before_old - 1).exists() or (
+        before_old == 1 and not PortfolioScore.objects.filter(team=old_team).exists())
+    assert PortfolioScore.objects.get(team=new_team).n == before_new + 1
+    assert_incremental_equals_full_from_scratch()
+
+
+def test_owner_team_change_of_an_inactive_agreement_is_recorded_for_later(portfolio):
+    aggregation.scores_full_recompute()
+    score = AgreementScore.objects.filter(is_active=False).select_related("agreement").first()
+    agreement = score.agreement
+    new_team = next(t.pk for t in portfolio.teams if t.pk != agreement.owner_team_id)
+    agreement.owner_team_id = new_team
+    agreement.save(update_fields=["owner_team"])
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    agreement.status = AgreementStatus.ACTIVE  # it starts counting: for its new team
+    agreement.save(update_fields=["status"])
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+
+    assert AgreementScore.objects.get(agreement=agreement).counted_team_id == new_team
+    assert_incremental_equals_full_from_scratch()
+
+
+def test_incremental_recompute_after_the_counted_team_was_deleted_equals_a_full_recompute(portfolio):
+    aggregation.scores_full_recompute()
+    agreement = _counted_agreement_with_partners(portfolio, at_least=1)
+    doomed = TeamFactory()
+    # The agreement moves to a new team, is counted there, then moves back; that team is deleted
+    # (its rows cascade) before the recompute that would subtract from it.
+    agreement.owner_team = doomed
+    agreement.save(update_fields=["owner_team"])
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+    assert PortfolioScore.objects.filter(team=doomed).exists()
+    agreement.owner_team = portfolio.teams[0]
+    agreement.save(update_fields=["owner_team"])
+    doomed.delete()
+
+    aggregation.agreements_recompute(agreement_ids=[agreement.pk])
+
+    assert_incremental_equals_full_from_scratch()
+
+
+# --- Snapshots per team ---------------------------------------------------------------------------
+
+
+def test_scoped_history_sums_each_teams_latest_snapshot(portfolio):
+    day1, day2, day3 = dt.date(2026, 3, 1), dt.date(2026, 3, 5), dt.date(2026, 3, 9)
+    aggregation.scores_full_recompute(today=day1)
+    day1_by_team = {row.team_id: row.tally for row in PortfolioScore.objects.all()}
+    agreement = AgreementScore.objects.filter(is_active=True).select_related("agreement").first().agreement
+    team = agreement.owner_team_id
+    approve_new_assessment(agreement=agreement, rng=random.Random(31))
+    aggregation.scores_full_recompute(today=day2)  # only that team's rows change
+    day2_by_team = {row.team_id: row.tally for row in PortfolioScore.objects.all()}
+    others = frozenset(t for t in day1_by_team if t != team)
+
+    as_of = score_selectors.scoped_tallies_as_of
+    assert as_of(team_ids=None, level=ScoreLevel.PORTFOLIO, day=day1)["portfolio"] == scoring.tally_sum(
+        day1_by_team.values())
+    assert as_of(team_ids=frozenset({team}), level=ScoreLevel.PORTFOLIO, day=day3)["portfolio"] == day2_by_team[team]
+    # The other teams have no row on day 2: their day-1 rows still hold.
+    assert as_of(team_ids=others, level=ScoreLevel.PORTFOLIO, day=day3)["portfolio"] == scoring.tally_sum(
+        day1_by_team[t] for t in others)
+    assert as_of(team_ids=None, level=ScoreLevel.PORTFOLIO, day=dt.date(2026, 2, 1))["portfolio"] == scoring.Tally()
+
+    points = score_selectors.scoped_trend(team_ids=frozenset({team}), level=ScoreLevel.PORTFOLIO, key="portfolio",
+                                          start=dt.date(2026, 2, 28), end=day3)
+    assert [p.n for p in points[:2]] == [0, day1_by_team[team].n]
+    assert points[-1].score == day2_by_team[team].score and len(points) == 10
+    changes = score_selectors.scoped_changes(team_ids=frozenset({team}), level=ScoreLevel.PARTNER, start=day1,
+                                             end=day3)
+    moved = {key for key, (before, after) in changes.items() if before != after}
+    assert moved == {str(p) for p in agreement.partners.values_list("pk", flat=True)}
+
+
 # --- Partner changes ----------------------------------------------------------------------------
 
 
@@ -332,15 +472,14 @@ def test_incremental_recompute_after_a_partner_is_removed_equals_a_full_recomput
     aggregation.scores_full_recompute()
     agreement = _counted_agreement_with_partners(portfolio, at_least=2)
     removed = agreement.partners.order_by("pk").first()
-    counted_before = PartnerScore.objects.get(partner=removed).n
+    team_rows = PartnerScore.objects.filter(partner=removed, team=agreement.owner_team_id)
+    counted_before = team_rows.get().n
 
     agreement.partners.remove(removed)
     aggregation.agreements_recompute(agreement_ids=[agreement.pk])
 
     # The removed partner no longer counts the agreement (its row goes if that was its only one).
-    assert PartnerScore.objects.filter(partner=removed, n=counted_before - 1).exists() or (
-        counted_before == 1 and not PartnerScore.objects.filter(partner=removed).exists()
-    )
+    assert team_rows.filter(n=counted_before - 1).exists() or (counted_before == 1 and not team_rows.exists())
     assert AgreementScore.objects.get(agreement=agreement).counted_partner_ids == tuple(
         sorted(agreement.partners.values_list("pk", flat=True))
     )
@@ -568,8 +707,8 @@ def test_snapshots_store_only_changes_per_day(portfolio):
     result = aggregation.scores_full_recompute(today=day1)
     first_day = ScoreSnapshot.objects.filter(day=day1)
     partners = PartnerScore.objects.count()
-    assert first_day.filter(level="partner").count() == partners
-    assert first_day.filter(level="portfolio").count() == 1
+    assert first_day.filter(level="partner").count() == partners  # one per partner and team
+    assert first_day.filter(level="portfolio").count() == PortfolioScore.objects.count() > 1
     assert result.rows["snapshots"] == first_day.count()  # as the command reports it
 
     result = aggregation.scores_full_recompute(today=day2)  # nothing changed
@@ -580,11 +719,11 @@ def test_snapshots_store_only_changes_per_day(portfolio):
     aggregation.scores_full_recompute(today=day3)
     aggregation.scores_full_recompute(today=day3)  # idempotent within a day
     changed = ScoreSnapshot.objects.filter(day=day3)
-    assert changed.filter(level="portfolio").count() == 1
-    assert set(changed.filter(level="partner").values_list("key", flat=True)) == {
-        str(p) for p in active.partners.values_list("pk", flat=True)
+    assert set(changed.filter(level="portfolio").values_list("team_id", flat=True)) == {active.owner_team_id}
+    assert set(changed.filter(level="partner").values_list("key", "team_id")) == {
+        (str(p), active.owner_team_id) for p in active.partners.values_list("pk", flat=True)
     }
-    portfolio_now = PortfolioScore.objects.get()
+    portfolio_now = PortfolioScore.objects.get(team=active.owner_team_id)
     assert changed.get(level="portfolio").tally == portfolio_now.tally
 
 
@@ -597,7 +736,8 @@ def test_snapshot_records_a_zero_row_when_a_key_stops_counting(portfolio):
 
     aggregation.scores_full_recompute(today=dt.date(2026, 3, 2))
 
-    zero = ScoreSnapshot.objects.get(day=dt.date(2026, 3, 2), level="partner", key=str(partner_score.partner_id))
+    zero = ScoreSnapshot.objects.get(day=dt.date(2026, 3, 2), level="partner", key=str(partner_score.partner_id),
+                                     team=partner_score.team_id)
     assert zero.n == 0
 
 

@@ -226,3 +226,27 @@ def test_seed_demo_shows_agreements_whose_band_a_floor_raised(seeded):
     explanation = agreement_explain(agreement=one_critical.agreement)
     assert explanation.raised_by == ("1 or more category at Critical or worse make at least High",)
     assert explanation.base_band.rank < explanation.band.rank == 3
+
+
+def test_seed_demo_gives_each_team_a_score_history_that_ends_at_the_live_scores(seeded):
+    from assessments.models import PortfolioScore, ScoreLevel, ScoreSnapshot
+
+    today = timezone.localdate()
+    past = ScoreSnapshot.objects.filter(day__lt=today)
+    assert past.filter(level=ScoreLevel.PORTFOLIO).values("team").distinct().count() == 2  # both demo teams
+    assert past.values("day").distinct().count() > 10  # trends have days to draw
+    # Each team's history ends where its live stored score is: the day's snapshot adds nothing new.
+    for row in PortfolioScore.objects.all():
+        assert selectors.scoped_tallies_as_of(team_ids=frozenset({row.team_id}), level=ScoreLevel.PORTFOLIO,
+                                              day=today - timezone.timedelta(days=1))["portfolio"] == row.tally
+    # A team's movers over a year: some partner of its own changed.
+    team = Team.objects.order_by("pk").first()
+    changes = selectors.scoped_changes(team_ids=frozenset({team.pk}), level=ScoreLevel.PARTNER,
+                                       start=today - timezone.timedelta(days=365), end=today)
+    assert any(before.n and after.n and before.score != after.score for before, after in changes.values())
+    own = set(Partner.objects.filter(agreements__owner_team=team).values_list("pk", flat=True))
+    assert {int(key) for key in changes} <= own
+
+    count = ScoreSnapshot.objects.count()
+    run("seed_demo")  # idempotent: the history is written once
+    assert ScoreSnapshot.objects.count() == count

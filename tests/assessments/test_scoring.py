@@ -4,6 +4,7 @@ import ast
 import random
 import re
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -428,3 +429,27 @@ def test_applying_deltas_equals_recomputing_from_scratch(states, data):
 
     assert tallies == portfolio_tallies(updated)
     assert all(v >= 0 for tally in tallies.values() for v in (tally.n, *tally.band_counts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(states=portfolios(), data=st.data())
+def test_per_team_tallies_add_up_to_the_all_teams_tallies_and_follow_a_team_move(states, data):
+    """Keys carry the owner team: summing a key over the teams gives the tally without teams, and a
+    move to another team (with any new result and partners) is exactly a delta on the team keys."""
+    teams = [replace(s, team_id=data.draw(st.integers(1, 3))) for s in states]
+    by_team = portfolio_tallies(teams, by_team=True)
+    summed: dict[tuple, Tally] = {}
+    for key, tally in by_team.items():
+        summed[key[:-1]] = summed.get(key[:-1], Tally()) + tally
+    assert summed == {k: t for k, t in portfolio_tallies(states).items() if t.n}
+    assert all(t.n > 0 for t in by_team.values())
+
+    index = data.draw(st.integers(0, len(teams) - 1))
+    old = teams[index]
+    replacement = data.draw(portfolios())[0]
+    moved = AgreementState(old.agreement_id, data.draw(st.booleans()), replacement.partner_ids, replacement.result,
+                           replacement.ratings, data.draw(st.integers(1, 3)))
+    for key, delta in contributions_delta(agreement_contributions(old), agreement_contributions(moved)).items():
+        by_team[key] = by_team.get(key, Tally()) + delta
+    assert {k: t for k, t in by_team.items() if not t.is_zero} == portfolio_tallies(
+        [*teams[:index], moved, *teams[index + 1:]], by_team=True)

@@ -252,6 +252,8 @@ def test_moving_an_agreement_to_another_team_needs_both_teams(world):
 
     services.agreement_update(agreement=agreement, actor=world.administrator, owner_team=world.other_team)
     assert Agreement.objects.get(pk=agreement.pk).owner_team == world.other_team
+    # Its scores move to the other team's tallies: marked with the change, in its transaction.
+    assert DirtyAgreement.objects.get(agreement=agreement).reason == "team"
 
 
 def test_an_agreement_of_another_team_cannot_be_changed(world):

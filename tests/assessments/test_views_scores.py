@@ -133,13 +133,29 @@ def test_freshness_says_when_a_recompute_is_pending(client, world, scored):
     assert "a recompute is pending" not in client.get(_urls(scored)["portfolio"]).content.decode()
 
 
-def test_partner_page_lists_only_visible_agreements_and_counts_the_others(client, world, scored):
+def test_partner_page_counts_and_lists_only_the_viewers_teams_agreements(client, world, scored):
     client.force_login(world.analyst)
     html = client.get(_urls(scored)["partner"]).content.decode()
 
     assert scored.agreement.reference in html
-    assert "1 further agreement of other teams is counted but not listed." in html
-    assert "Counted</dt><dd>2 agreements" in html
+    assert "Counted</dt><dd>1 agreements" in html  # the other team's agreement with the partner is not counted
+    assert "other team" not in html and "not listed" not in html
+    assert "<strong data-value>12.00</strong>" in html  # its own agreement's score: 4 x 3
+
+    client.force_login(world.auditor)  # every team
+    assert "Counted</dt><dd>2 agreements" in client.get(_urls(scored)["partner"]).content.decode()
+
+
+@pytest.mark.parametrize("page", ["category", "portfolio"])
+def test_category_and_portfolio_pages_count_only_the_viewers_teams(client, world, scored, page):
+    client.force_login(world.other_analyst)
+    html = client.get(_urls(scored)[page]).content.decode()
+    unit = "ratings" if page == "category" else "agreements"
+    assert f"Counted</dt><dd>1 {unit}" in html and "<strong data-value>1.00</strong>" in html  # 1 x 1 only
+    assert "other team" not in html
+
+    client.force_login(world.administrator)
+    assert f"Counted</dt><dd>2 {unit}" in client.get(_urls(scored)[page]).content.decode()
 
 
 def test_portfolio_page_shows_the_distribution_and_categories(client, world, scored):

@@ -17,11 +17,11 @@ from django.core.paginator import Paginator
 
 from assessments import scoring
 from assessments.aggregation.catalogue_rules import BandInfo
+from assessments.selectors.scores import TrendPoint
 from riskboard.dashboards import charts
 from riskboard.dashboards.selectors.pages import CategoryProfile, PartnerProfile, ScorePoint
 from riskboard.dashboards.selectors.portfolio import BandDistribution, HeatCell, Heatmap, MatrixCounts, PartnerRow
 from riskboard.dashboards.selectors.scope import DisplayScale, ScoringRules
-from riskboard.dashboards.selectors.snapshots import TrendPoint
 from riskboard.dashboards.selectors.trends import Mover, TrendSeries
 
 LOW, MEDIUM, HIGH, CRITICAL = (

@@ -21,12 +21,11 @@ from assessments.models import (
     AgreementScore,
     Assessment,
     CategoryScore,
-    PartnerCategoryScore,
-    PartnerScore,
-    PortfolioScore,
     Rating,
+    ScoreLevel,
 )
 from assessments.models.querysets import COMPLETE_RATING
+from assessments.selectors.scores import scoped_partner_category_tallies, scoped_tallies
 from riskboard.dashboards import selectors
 from riskboard.dashboards.filtersets import dashboard_filters
 from riskboard.dashboards.selectors.pages import median_of_counts
@@ -94,10 +93,10 @@ def test_all_teams_on_the_fly_equals_the_stored_aggregates(portfolio):
     """For administrators and auditors the stored rows are exact: the SQL of the filtered path
     must give the same tallies (fingerprints aside), key by key."""
     computed = on_the_fly(_user(Role.AUDITOR))
-    stored = {scoring.PORTFOLIO: PortfolioScore.objects.get().tally}
-    stored |= {scoring.partner_key(r.partner_id): r.tally for r in PartnerScore.objects.filter(n__gt=0)}
-    stored |= {scoring.partner_category_key(r.partner_id, r.category_code): r.tally
-               for r in PartnerCategoryScore.objects.filter(n__gt=0)}
+    stored = {scoring.PORTFOLIO: scoped_tallies(team_ids=None, level=ScoreLevel.PORTFOLIO)["portfolio"]}
+    partners = scoped_tallies(team_ids=None, level=ScoreLevel.PARTNER)
+    stored |= {scoring.partner_key(int(k)): t for k, t in partners.items()}
+    stored |= {scoring.partner_category_key(*k): t for k, t in scoped_partner_category_tallies(team_ids=None).items()}
     assert {k: unfingerprinted(v) for k, v in stored.items()} == computed
     assert computed == {k: v for k, v in scoped_reference().items() if k[0] != "category"}
 
@@ -133,7 +132,7 @@ def test_the_matrix_counts_each_current_rating_once_per_side(portfolio):
 def test_band_distribution_counts_headline_bands_as_the_portfolio_does(portfolio):
     filters = dashboard_filters(user=_user(Role.AUDITOR), data=QueryDict(""))
     distribution = selectors.band_distribution(filters=filters)
-    assert distribution.headline == PortfolioScore.objects.get().band_counts
+    assert distribution.headline == scoped_tallies(team_ids=None, level=ScoreLevel.PORTFOLIO)["portfolio"].band_counts
     worst = [0] * scoring.MAX_BAND_RANK
     for score in AgreementScore.objects.filter(is_active=True):
         worst[score.worst_band_rank - 1] += 1
@@ -207,3 +206,23 @@ def test_median_of_counts():
     assert median_of_counts({1: 1, 9: 1}) == Decimal("5.00")
     assert median_of_counts({1: 2, 2: 1, 25: 2}) == Decimal("2.00")
     assert median_of_counts({3: 2, 6: 2}) == Decimal("4.50")
+
+
+@pytest.mark.parametrize("who", ["manager", "auditor"])
+def test_the_stored_path_and_the_filtered_path_agree_for_the_same_scope(portfolio, who):
+    """With no filter but the team, the dashboard reads the stored per-team tallies; the on-the-fly
+    SQL over the same agreements must give the same partners, order, tallies and dates."""
+    from riskboard.dashboards.selectors.portfolio import partner_rows_stored
+    from riskboard.dashboards.selectors.scope import agreement_tally_aggregates, tally_from
+
+    user = _user(Role.MANAGER, portfolio.teams[0]) if who == "manager" else _user(Role.AUDITOR)
+    filters = dashboard_filters(user=user, data=QueryDict(""))
+    assert filters.team_only
+    on_the_fly = selectors.partner_rows(filters=filters)
+    stored = partner_rows_stored(filters=filters)
+    assert [(r.partner_id, r.name, r.tally) for r in stored] == [(r.partner_id, r.name, r.tally) for r in on_the_fly]
+    assert stored  # something to compare
+    heatmap = selectors.partner_heatmap(filters=filters, rules=selectors.scoring_rules(), per_page=5)
+    assert heatmap.rows == on_the_fly[:5]  # last assessment dates included
+    filtered = tally_from(selectors.scored_agreements(filters=filters).aggregate(**agreement_tally_aggregates()))
+    assert selectors.portfolio_tally(filters=filters) == filtered and filtered.n

@@ -2,7 +2,7 @@
 
 - ``scope``: the agreements counted, the scoring rules, tallies summed in SQL;
 - ``portfolio``: heatmap, risk matrix, bands and top agreements (the current state);
-- ``trends`` (over ``snapshots``): score history, trends and movers;
+- ``trends`` (over the stored per-team snapshots): score history, trends and movers;
 - ``work``: approvals queue, reviews due, an analyst's own assessments;
 - ``pages``: a partner's profile, an agreement's score over time.
 """

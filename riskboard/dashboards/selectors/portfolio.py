@@ -2,13 +2,19 @@
 
 Every function takes ``DashboardFilters`` (the user's visible agreements, filtered) and runs a
 fixed number of queries whatever the portfolio's size; the numbers are summed in SQL.
+
+Two paths give the partner and portfolio numbers. With no filter but the team
+(``filters.team_only``) they are the stored per-team tallies of the teams in scope, added up (the
+*stored path*: a few hundred rows read, whatever the portfolio's size); otherwise they are summed
+on the fly from each counted agreement's stored score (the *filtered path*, ``scope``). Both add
+the same integers (tests/dashboards check they agree).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Max, QuerySet, Sum, Value, When
@@ -17,8 +23,9 @@ from django.db.models.lookups import Exact
 from assessments import scoring
 from assessments.aggregation.catalogue_rules import RATING_COLUMNS, CatalogueRules, confidence_widening, rating_levels
 from assessments.choices import AssessmentStatus
-from assessments.models import AgreementScore, Assessment, Partner, Rating
+from assessments.models import AgreementScore, Assessment, Partner, Rating, ScoreLevel
 from assessments.models.querysets import COMPLETE_RATING
+from assessments.selectors.scores import scoped_partner_tallies_named, scoped_tallies
 
 from ..filtersets import DashboardFilters
 from .scope import (
@@ -115,14 +122,31 @@ def partner_rows(*, filters: DashboardFilters, partner_ids: list[int] | None = N
         .annotate(**agreement_tally_aggregates(), last_assessed=Max("assessment__as_of"))
         .order_by()
     )
-    out = [
+    return _sorted_rows([
         PartnerRow(row["agreement__partners__id"], row["agreement__partners__name"], tally_from(row),
                    row["last_assessed"])
         for row in rows
-    ]
+    ])
+
+
+def _sorted_rows(rows: list[PartnerRow]) -> list[PartnerRow]:
     # Sorted by the mean as shown (rounded), so the order matches the numbers on the page.
-    out.sort(key=lambda r: (-(scoring.mean_centi(r.tally.score_sum_c, r.tally.n) or 0), r.name, r.partner_id))
-    return out
+    rows.sort(key=lambda r: (-(scoring.mean_centi(r.tally.score_sum_c, r.tally.n) or 0), r.name, r.partner_id))
+    return rows
+
+
+def _unfingerprinted(tally: scoring.Tally) -> scoring.Tally:
+    """The filtered path has no fingerprint (pages do not show it): the stored path drops it too."""
+    return replace(tally, fingerprint=0)
+
+
+def partner_rows_stored(*, filters: DashboardFilters) -> list[PartnerRow]:
+    """``partner_rows`` from the stored per-team partner tallies of ``filters.team_ids`` (valid when
+    ``filters.team_only``), without ``last_assessed`` (None). One query."""
+    return _sorted_rows([
+        PartnerRow(pk, name, _unfingerprinted(tally), None)
+        for pk, name, tally in scoped_partner_tallies_named(team_ids=filters.team_ids)
+    ])
 
 
 def partner_category_cells(
@@ -147,11 +171,22 @@ def partner_category_cells(
 def partner_heatmap(
     *, filters: DashboardFilters, rules: ScoringRules, page: int | str | None = 1, per_page: int = HEATMAP_PAGE_SIZE
 ) -> Heatmap:
-    """The partner x category heatmap: partners by score, ``per_page`` to a page (two queries)."""
-    paginator = Paginator(partner_rows(filters=filters), per_page, allow_empty_first_page=True)
+    """The partner x category heatmap: partners by score, ``per_page`` to a page (two queries). The
+    partners' order and scores come from the stored path when only the team is filtered."""
+    stored = filters.team_only
+    all_rows = partner_rows_stored(filters=filters) if stored else partner_rows(filters=filters)
+    paginator = Paginator(all_rows, per_page, allow_empty_first_page=True)
     page_obj = paginator.get_page(page)
     rows = list(page_obj.object_list)
     cells = partner_category_cells(filters=filters, rules=rules, partner_ids=[r.partner_id for r in rows])
+    if stored:
+        # A partner's last assessment is its cells' latest: every counted agreement has a complete
+        # rating in some category (an assessment without one is not scored).
+        last: dict[int, dt.date] = {}
+        for (partner_id, _code), cell in cells.items():
+            if cell.last_assessed and (partner_id not in last or cell.last_assessed > last[partner_id]):
+                last[partner_id] = cell.last_assessed
+        rows = [replace(row, last_assessed=last.get(row.partner_id)) for row in rows]
     codes_used = {code for _, code in cells}
     categories = tuple((code, name) for code, name in rules.categories if code in codes_used) or tuple(
         rules.categories
@@ -249,7 +284,10 @@ def band_distribution(*, filters: DashboardFilters) -> BandDistribution:
 
 
 def portfolio_tally(*, filters: DashboardFilters) -> scoring.Tally:
-    """The counted agreements' tally: each once, by its stored score and headline band (one query)."""
+    """The counted agreements' tally: each once, by its stored score and headline band (one query):
+    the stored per-team portfolio rows when only the team is filtered, else summed on the fly."""
+    if filters.team_only:
+        return _unfingerprinted(scoped_tallies(team_ids=filters.team_ids, level=ScoreLevel.PORTFOLIO)["portfolio"])
     return tally_from(scored_agreements(filters=filters).aggregate(**agreement_tally_aggregates()))
 
 

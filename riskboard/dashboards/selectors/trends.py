@@ -13,17 +13,13 @@ from dataclasses import dataclass, field
 from assessments import scoring
 from assessments import selectors as assessment_selectors
 from assessments.models import ScoreLevel
+from assessments.selectors.scores import TrendPoint, history_start, scoped_changes, scoped_trend
 from riskboard.converters import ID_MAX
 
 from ..filtersets import DashboardFilters
 from .scope import ScoringRules
-from .snapshots import TeamSnapshotsUnavailable, TrendPoint, history_start, scoped_changes, scoped_trend
 
 MAX_SERIES = 6  # chosen partners and categories, besides the portfolio
-UNAVAILABLE = (
-    "Score history per team is not recorded yet, so trends and movers can be shown only for all teams "
-    "together. They will appear here once per-team daily snapshots are kept."
-)
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,6 @@ class TrendSeries:
 @dataclass
 class Trends:
     series: list[TrendSeries] = field(default_factory=list)
-    unavailable: str = ""  # why there is no history to show, if so
 
     @property
     def has_history(self) -> bool:
@@ -80,12 +75,9 @@ def dashboard_trends(
     names = rules.category_names
     wanted += [(ScoreLevel.CATEGORY, code, names.get(code, code)) for code in codes if code in names]
     out = Trends()
-    try:
-        for level, key, label in wanted:
-            points = scoped_trend(team_ids=filters.team_ids, level=level, key=key, start=filters.start, end=filters.end)
-            out.series.append(TrendSeries(level, key, label, points))
-    except TeamSnapshotsUnavailable:
-        return Trends(unavailable=UNAVAILABLE)
+    for level, key, label in wanted:
+        points = scoped_trend(team_ids=filters.team_ids, level=level, key=key, start=filters.start, end=filters.end)
+        out.series.append(TrendSeries(level, key, label, points))
     return out
 
 
@@ -109,7 +101,6 @@ class Mover:
 class Movers:
     partners: list[Mover] = field(default_factory=list)  # largest change first, up or down
     categories: list[Mover] = field(default_factory=list)
-    unavailable: str = ""
     since: dt.date | None = None  # the day compared with: the period's start, or the first day recorded
 
     @property
@@ -131,15 +122,12 @@ def _movers(changes, labels: dict[str, str], level: str, limit: int) -> list[Mov
 def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 5) -> Movers:
     """The partners and categories whose mean score changed most over the period, up or down."""
     # A history younger than the period is compared from its first day, not from nothing.
-    first = history_start()
+    first = history_start(team_ids=filters.team_ids)
     start = max(filters.start, first) if first else filters.start
-    try:
-        partner_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.PARTNER, start=start,
-                                         end=filters.end)
-        category_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.CATEGORY, start=start,
-                                          end=filters.end)
-    except TeamSnapshotsUnavailable:
-        return Movers(unavailable=UNAVAILABLE)
+    partner_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.PARTNER, start=start,
+                                     end=filters.end)
+    category_changes = scoped_changes(team_ids=filters.team_ids, level=ScoreLevel.CATEGORY, start=start,
+                                      end=filters.end)
     ids = [int(key) for key in partner_changes if key.isdigit()]
     # Only partners the user may see are named (and so only they can be listed).
     names = dict(assessment_selectors.partners_visible_to(user=filters.user).filter(pk__in=ids).values_list(

@@ -101,43 +101,63 @@ def test_an_agreement_without_an_approved_assessment_has_nothing_to_explain(worl
     assert explanation.weight_total == 0 and explanation.distribution == [] and explanation.band is None
 
 
-def test_a_partner_lists_only_the_agreements_the_viewer_may_see_and_counts_the_others(
+def test_a_partner_counts_and_lists_only_the_agreements_of_the_viewers_teams(
     world, partner, mine, theirs, scored
 ):
     explanation = selectors.partner_explain(partner=partner, user=world.analyst)
 
     assert (explanation.title, explanation.unit) == ("Shared Partner", "agreements")
-    assert explanation.tally.n == 2 and explanation.tally.score == Decimal("5.50")  # (10.00 + 1.00) / 2
-    assert [c.agreement for c in explanation.contributions] == [mine] and explanation.hidden == 1
+    # The partner is shared with another team: only this team's agreement counts (10.00, High).
+    assert explanation.tally.n == 1 and explanation.tally.score == Decimal("10.00")
+    assert [c.agreement for c in explanation.contributions] == [mine]
     assert explanation.contributions[0].band.code == "HIGH"
     assert [(d.band.code, d.count) for d in explanation.distribution] == [
-        ("LOW", 1), ("MEDIUM", 0), ("HIGH", 1), ("CRITICAL", 0)]
-    # Per category: CAT_1 counts 16 and 1 (8.50, worst High).
+        ("LOW", 0), ("MEDIUM", 0), ("HIGH", 1), ("CRITICAL", 0)]
     breakdown = [(row.category_code, name, row.n, row.score, row.worst_band.code)
                  for row, name in explanation.breakdown]
-    assert breakdown == [("CAT_1", "Category 1", 2, Decimal("8.50"), "HIGH"),
-                         ("CAT_2", "Category 2", 2, Decimal("3.50"), "MEDIUM"),
-                         ("CAT_3", "Category 3", 2, Decimal("1.50"), "LOW")]
+    assert breakdown == [("CAT_1", "Category 1", 1, Decimal("16.00"), "HIGH"),
+                         ("CAT_2", "Category 2", 1, Decimal("6.00"), "MEDIUM"),
+                         ("CAT_3", "Category 3", 1, Decimal("2.00"), "LOW")]
+    # The other team sees its own figure for the same partner.
+    theirs_only = selectors.partner_explain(partner=partner, user=world.other_analyst)
+    assert theirs_only.tally.n == 1 and theirs_only.tally.score == Decimal("1.00")
+    assert [c.agreement for c in theirs_only.contributions] == [theirs]
 
     everyone = selectors.partner_explain(partner=partner, user=world.auditor)
-    assert [c.agreement for c in everyone.contributions] == [mine, theirs] and everyone.hidden == 0  # highest first
+    assert everyone.tally.n == 2 and everyone.tally.score == Decimal("5.50")  # (10.00 + 1.00) / 2
+    assert [c.agreement for c in everyone.contributions] == [mine, theirs]  # highest first
+    # Per category over both teams: CAT_1 counts 16 and 1 (8.50, worst High).
+    assert [(row.category_code, row.n, row.score, row.worst_band.code) for row, _ in everyone.breakdown] == [
+        ("CAT_1", 2, Decimal("8.50"), "HIGH"), ("CAT_2", 2, Decimal("3.50"), "MEDIUM"),
+        ("CAT_3", 2, Decimal("1.50"), "LOW")]
 
 
-def test_a_category_lists_the_highest_visible_ratings_and_counts_the_others(world, mine, theirs, scored):
+def test_a_category_counts_and_lists_the_ratings_of_the_viewers_teams(world, mine, theirs, scored):
     explanation = selectors.category_explain(code="CAT_2", user=world.analyst)
 
     assert (explanation.title, explanation.unit) == ("Category 2", "ratings")
-    assert explanation.tally.n == 2 and explanation.tally.score == Decimal("3.50")  # (6 + 1) / 2
-    assert explanation.score_sum == Decimal("7.00")
+    assert explanation.tally.n == 1 and explanation.tally.score == Decimal("6.00")
+    assert explanation.score_sum == Decimal("6.00")
     assert [(r.assessment.agreement, r.residual) for r in explanation.contributions] == [(mine, 6)]
-    assert explanation.hidden == 1
 
+    everyone = selectors.category_explain(code="CAT_2", user=world.auditor)
+    assert everyone.tally.n == 2 and everyone.tally.score == Decimal("3.50")  # (6 + 1) / 2
     top = selectors.category_explain(code="CAT_2", user=world.auditor, limit=1)
-    assert [r.assessment.agreement for r in top.contributions] == [mine] and top.hidden == 0  # the highest only
+    assert [r.assessment.agreement for r in top.contributions] == [mine]  # the highest only
 
 
-def test_the_portfolio_counts_each_active_agreement_by_its_band(mine, theirs, scored):
-    explanation = selectors.portfolio_explain()
+def test_the_portfolio_of_a_team_counts_only_that_teams_agreements(world, mine, theirs, scored):
+    explanation = selectors.portfolio_explain(user=world.other_manager)
+
+    assert explanation.tally.n == 1 and explanation.tally.score == Decimal("1.00")
+    assert [(d.band.code, d.count) for d in explanation.distribution] == [
+        ("LOW", 1), ("MEDIUM", 0), ("HIGH", 0), ("CRITICAL", 0)]
+    assert [(row.category_code, row.score) for row, _name in explanation.breakdown] == [
+        ("CAT_1", Decimal("1.00")), ("CAT_2", Decimal("1.00")), ("CAT_3", Decimal("1.00"))]
+
+
+def test_the_portfolio_counts_each_active_agreement_by_its_band(world, mine, theirs, scored):
+    explanation = selectors.portfolio_explain(user=world.auditor)
 
     assert explanation.tally.n == 2 and explanation.tally.score == Decimal("5.50")
     assert [(d.band.code, d.count) for d in explanation.distribution] == [
