@@ -20,6 +20,13 @@ class OtpTokenForm(forms.Form):
         token = self.cleaned_data["otp_token"].replace(" ", "")
         if not token.isdigit():
             raise forms.ValidationError("Enter the digits shown by your authenticator app.")
+        if self.device is not None:
+            allowed, details = self.device.verify_is_allowed()
+            if not allowed and details and details.get("locked_until"):
+                raise forms.ValidationError(
+                    "Too many wrong codes: wait until %(time)s UTC, then enter the current code.",
+                    params={"time": details["locked_until"].strftime("%H:%M:%S")},
+                )
         if self.device is None or not self.device.verify_token(token):
             raise forms.ValidationError("That code is not valid. Check your device's clock and enter the current code.")
         return token
