@@ -72,5 +72,5 @@ def test_hsts_and_proxy_header_follow_the_environment():
     changed = run_manage("shell", "-c", script, DJANGO_SECURE_HSTS_SECONDS="600", DJANGO_SECURE_SSL_REDIRECT="0",
                          DJANGO_SECURE_PROXY_SSL_HEADER="0",
                          DJANGO_CSRF_TRUSTED_ORIGINS="https://a.example.org, https://b.example.org")
-    assert changed.stdout.strip().splitlines()[-1] == "600 False None ['https://a.example.org', 'https://b.example.org']", \
-        changed.stderr
+    expected = "600 False None ['https://a.example.org', 'https://b.example.org']"
+    assert changed.stdout.strip().splitlines()[-1] == expected, changed.stderr

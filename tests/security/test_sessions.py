@@ -16,6 +16,7 @@ from tests.security.conftest import PASSWORD, sign_in
 pytestmark = pytest.mark.django_db
 
 PAGE = "/agreements/"
+NEW = "a-new-long-passphrase-42"
 
 
 def signed_in_at(client: Client, url: str = PAGE) -> bool:
@@ -66,7 +67,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(member):
     assert sign_in(laptop, member.username).status_code == 302
     assert sign_in(phone, member.username, ip="192.0.2.11").status_code == 302
     response = laptop.post(reverse("security:password-change"), {
-        "old_password": PASSWORD, "new_password1": "a-new-long-passphrase-42", "new_password2": "a-new-long-passphrase-42",
+        "old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW,
     })
     assert response.status_code == 302
     assert signed_in_at(laptop)
@@ -78,7 +79,7 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(member):
 def test_a_wrong_current_password_changes_nothing(client, member):
     sign_in(client, member.username)
     response = client.post(reverse("security:password-change"), {
-        "old_password": "not-it", "new_password1": "a-new-long-passphrase-42", "new_password2": "a-new-long-passphrase-42",
+        "old_password": "not-it", "new_password1": NEW, "new_password2": NEW,
     })
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.content.decode()
