@@ -80,7 +80,8 @@ def test_token_use_is_logged_by_prefix_never_by_key(client, world, json_lines):
 
     token, key = api_token_create(client="reporting", scope="read")
     assert client.get("/api/v1/agreements/", headers={"Authorization": f"Token {key}"}).status_code == 200
-    assert client.get("/api/v1/agreements/", headers={"Authorization": f"Token {token.prefix}.wrong"}).status_code == 401
+    wrong = {"Authorization": f"Token {token.prefix}.wrong"}
+    assert client.get("/api/v1/agreements/", headers=wrong).status_code == 401
     entries = json_lines()
     used = next(e for e in entries if e.get("event") == "token_use")
     refused = next(e for e in entries if e.get("event") == "token_refused")
