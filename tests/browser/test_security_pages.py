@@ -75,6 +75,12 @@ def test_pages_work_under_the_enforced_policy(new_page, world, enforced_csp):
     expect(analyst.get_by_text("10 of 10 categories rated")).to_be_visible()
     assert violations(analyst, console) == []
 
+    reader = new_page()
+    console = watch_csp(reader)
+    reader.goto(reverse("api-v1:docs"))  # Swagger UI, served from our own static files
+    expect(reader.get_by_text("Riskboard API").first).to_be_visible()
+    assert violations(reader, console) == []
+
 
 def test_the_policy_would_catch_an_inline_script(new_page, world, enforced_csp):
     """The check above is not blind: an inline script added to a page is reported and blocked."""
