@@ -84,6 +84,20 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+class LivenessMiddleware:
+    """Answer ``/healthz`` before the session and authentication middleware: a request carrying a
+    session cookie would otherwise read the session table (Django's login-required middleware
+    looks at the user before it looks at the view), and a database outage would fail liveness."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            return healthz(request)
+        return self.get_response(request)
+
+
 @login_not_required
 @require_GET
 def readyz(request):

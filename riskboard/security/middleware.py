@@ -73,17 +73,25 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and hasattr(request, "session"):
-            reason = sessions.expired_reason(request.session)
-            if reason is not None:
-                user_id = request.user.pk
-                logout(request)
-                request.session[sessions.ENDED_KEY] = reason
-                security_log.info("Session ended: %s", reason,
-                                  extra={"event": "session_ended", "reason": reason, "user_id": user_id})
-            else:
-                sessions.touch(request.session)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Pages open to anyone (the login page, the health checks) leave the session alone: the
+        # liveness check must not even read it.
+        if not getattr(view_func, "login_required", True) or not hasattr(request, "session"):
+            return None
+        if not request.user.is_authenticated:
+            return None
+        reason = sessions.expired_reason(request.session)
+        if reason is None:
+            sessions.touch(request.session)
+            return None
+        user_id = request.user.pk
+        logout(request)
+        request.session[sessions.ENDED_KEY] = reason
+        security_log.info("Session ended: %s", reason,
+                          extra={"event": "session_ended", "reason": reason, "user_id": user_id})
+        return None  # signed out now: the login-required middleware that follows sends them to sign in
 
 
 class AccountGateMiddleware:
@@ -98,10 +106,10 @@ class AccountGateMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated or not hasattr(request, "session"):
-            return None
         match = request.resolver_match
         if match is not None and match.view_name in gate.OPEN_VIEWS:
+            return None
+        if not hasattr(request, "session") or not request.user.is_authenticated:
             return None
         step = gate.next_step(request)
         if step is None:

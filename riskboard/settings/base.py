@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "riskboard.security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "riskboard.security.middleware.NoStoreMiddleware",
+    # /healthz answers here, before anything reads the session or the database.
+    "riskboard.health.LivenessMiddleware",
     # A NUL character in the path, query string, form data or cookies: 400 before anything reads them.
     "riskboard.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

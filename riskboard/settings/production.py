@@ -30,6 +30,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 
 # --- HTTPS, behind a TLS proxy ------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+# Load balancers and orchestrators probe the health checks over plain HTTP, from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # The proxy in front says the request came over HTTPS; without it behind a proxy, every request
 # would look like plain HTTP and redirect for ever. Turn off only when Django terminates TLS itself.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", True):

@@ -62,11 +62,21 @@ def test_every_sampled_page_and_endpoint_carries_the_security_headers(production
         assert response["X-Request-ID"], url
 
 
-def test_static_files_and_liveness_may_be_cached(production, https_client):
+def test_static_files_and_liveness_may_be_cached(production, https_client, settings):
+    settings.WHITENOISE_USE_FINDERS = settings.WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
     response = https_client.get("/healthz")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
-    assert "Content-Security-Policy" in response
+    assert response["X-Content-Type-Options"] == "nosniff" and "Strict-Transport-Security" in response
+    css = https_client.get("/static/css/riskboard.css")
+    assert css.status_code == 200 and "no-store" not in css.get("Cache-Control", "")
+
+
+def test_health_checks_answer_plain_http_probes(production, client):
+    """A load balancer probes the process directly, over HTTP: no redirect to HTTPS."""
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/agreements/").status_code == 301
 
 
 def test_cookies_are_host_only_secure_and_same_site(production, https_client, member):

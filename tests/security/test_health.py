@@ -19,7 +19,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_liveness_answers_without_the_database(client, django_assert_num_queries, monkeypatch):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_liveness_answers_without_the_database(client, member, django_assert_num_queries, monkeypatch, signed_in):
+    if signed_in:  # a browser's session cookie is not even read
+        client.force_login(member)
+
     def no_database(*args, **kwargs):
         raise AssertionError("the liveness check touched the database")
 
