@@ -7,9 +7,12 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from api.errors import error_body
 
 from . import gate, sessions
 from .logs import current_request, current_request_id, request_id_for, request_user_id
@@ -114,10 +117,6 @@ class AccountGateMiddleware:
         step = gate.next_step(request)
         if step is None:
             return None
-        if request.path.startswith("/api/"):
-            from django.http import JsonResponse
-
-            from api.errors import error_body
-
+        if request.path.startswith("/api/"):  # the API answers in its own JSON error shape
             return JsonResponse(error_body(403, "permission_denied", gate.API_MESSAGES[step]), status=403)
         return redirect(f"{reverse(gate.STEP_VIEWS[step])}?{urlencode({'next': request.get_full_path()})}")

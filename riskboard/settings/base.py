@@ -237,6 +237,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "riskboard.security.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "riskboard.security.client.client_ip"
 AXES_VERBOSE = False  # our own receivers log sign-in events (riskboard.security.signals)
+# Successful sign-ins are logged (riskboard.security) and kept in the audit trail; axes' own table
+# of them would only grow.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token"]
 # Proxies in front of the application that append to X-Forwarded-For (0: use the peer address).
 RISKBOARD_TRUSTED_PROXY_COUNT = env_int("RISKBOARD_TRUSTED_PROXY_COUNT", 0)

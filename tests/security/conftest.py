@@ -66,3 +66,7 @@ def sign_in(client: Client, username: str, password: str = PASSWORD, *, ip: str 
     """POST the login form as a browser at ``ip`` would."""
     return client.post("/accounts/login/", {"username": username, "password": password},
                        REMOTE_ADDR=ip, **extra)
+
+
+# A test process that publishes to a real broker (tests/assessments/conftest.py).
+from tests.assessments.conftest import celery_publisher  # noqa: E402, F401

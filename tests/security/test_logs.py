@@ -118,3 +118,32 @@ def test_the_log_format_is_checked():
     assert logging_config("json")["handlers"]["console"]["formatter"] == "json"
     with pytest.raises(ImproperlyConfigured):
         logging_config("yaml")
+
+
+@pytest.mark.postgres
+@pytest.mark.celery
+def test_worker_lines_are_json_with_the_task_id(transactional_db, celery_publisher, tmp_path, monkeypatch):
+    """A real worker with DJANGO_LOG_FORMAT=json: its own lines and its tasks' lines are JSON
+    objects, a task's carrying the task's id."""
+    from assessments.tasks import scores_sweep
+    from tests.assessments.conftest import Broker, Worker, _require_celery_environment
+    from tests.security.test_health import free_port
+
+    _require_celery_environment()
+    monkeypatch.setenv("DJANGO_LOG_FORMAT", "json")
+    broker = Broker(free_port(), tmp_path)
+    broker.start()
+    worker = Worker(broker_url=broker.url, logfile=tmp_path / "worker.log")
+    try:
+        worker.start()
+        celery_publisher(broker.url)
+        result = scores_sweep.delay()
+        worker.wait_for_log("succeeded", timeout=60)
+    finally:
+        worker.stop()
+        broker.stop()
+    lines = [json.loads(line) for line in worker.log().splitlines() if line.strip()]
+    assert any(entry["message"].endswith("ready.") for entry in lines)
+    done = [entry for entry in lines if entry.get("task_id") == result.id]
+    assert done and all(entry["task_name"] == "assessments.tasks.scores_sweep" for entry in done)
+    assert any("succeeded" in entry["message"] for entry in done)
