@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from django.conf import settings
@@ -61,21 +62,36 @@ def check_redis() -> dict:
     return {"status": OK}
 
 
+@functools.lru_cache(maxsize=4)
+def _control_app(broker_url: str):
+    """A Celery app of its own for the ping, bound to ``broker_url``. The project's app publishes
+    control messages through a producer pool it keeps for the broker it first used; its own
+    settings never change in production, but this keeps the check honest about the broker
+    configured now."""
+    from celery import Celery
+
+    app = Celery("riskboard-readyz", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        broker_connection_timeout=TIMEOUT_SECONDS,
+        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        accept_content=["json"], task_serializer="json", result_serializer="json",
+    )
+    return app
+
+
 def check_worker(redis_status: str) -> dict:
     if not settings.CELERY_BROKER_URL:
         return {"status": NOT_CONFIGURED, "detail": "tasks run in-process"}
     if redis_status == ERROR:
         return {"status": ERROR, "detail": "the broker is unreachable"}
-    from riskboard.celery import app
-
     try:
-        with app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=TIMEOUT_SECONDS) as conn:
-            replies = app.control.ping(timeout=TIMEOUT_SECONDS, connection=conn)
+        # The first answer is enough: without a limit, the ping waits out its whole timeout.
+        replies = _control_app(settings.CELERY_BROKER_URL).control.ping(timeout=TIMEOUT_SECONDS, limit=1)
     except Exception as exc:
         return {"status": ERROR, "detail": _detail(exc)}
     if not replies:
         return {"status": ERROR, "detail": f"no worker answered within {TIMEOUT_SECONDS:g} s"}
-    return {"status": OK, "workers": len(replies)}
+    return {"status": OK}
 
 
 @login_not_required
