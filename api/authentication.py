@@ -8,6 +8,8 @@ receives (``request.user``): the user it acts for, narrowed to the token's scope
 
 from __future__ import annotations
 
+import logging
+
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
@@ -16,6 +18,8 @@ from .services import api_token_record_use
 # Query parameters a client might put a token in. Refused: URLs end up in logs and browser histories.
 TOKEN_QUERY_PARAMETERS = frozenset({"token", "key", "api_key", "apikey", "api-key", "access_token", "auth"})
 KEYWORD = "Token"
+# Token use and refused tokens are security events (never the key: its prefix names it).
+security_log = logging.getLogger("riskboard.security")
 
 
 class TokenClient:
@@ -67,7 +71,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         prefix, dot, _ = key.partition(".")
         token = ApiToken.objects.select_related("user").filter(prefix=prefix).first() if dot and prefix else None
         if token is None or not token.is_valid(key):
+            security_log.warning("API token refused: invalid", extra={"event": "token_refused", "reason": "invalid",
+                                                                     "token_prefix": prefix[:16] or None})
             raise exceptions.AuthenticationFailed("Invalid token.")
+        if token.revoked or token.has_expired or (token.user is not None and not token.user.is_active):
+            security_log.warning("API token refused: %s", token.prefix,
+                                 extra={"event": "token_refused", "token_prefix": token.prefix, "token_id": token.pk,
+                                        "reason": "revoked" if token.revoked else "expired" if token.has_expired
+                                        else "inactive user"})
         # Told only to whoever holds the key itself.
         if token.revoked:
             raise exceptions.AuthenticationFailed("This token has been revoked. Ask an administrator for a new one.")
@@ -78,6 +89,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token.user is not None and not token.user.is_active:
             raise exceptions.AuthenticationFailed("The user this token acts for is no longer active.")
         api_token_record_use(token=token)
+        security_log.info("API token used: %s", token.prefix,
+                          extra={"event": "token_use", "token_prefix": token.prefix, "token_id": token.pk,
+                                 "user_id": token.user_id})
         if token.user is None:
             return TokenClient(token), token
         principal = token.user  # loaded for this request alone: the limits below never leak

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 
 from riskboard.permissions import primary_role
 from riskboard.roles import Role
+from riskboard.security import sessions
 
 
 def home(request):
@@ -21,7 +22,16 @@ def home(request):
 
 
 class LoginView(auth_views.LoginView):
+    """Sign in. Repeated failures from one address lock that (username, address) out for a while
+    (django-axes: settings.AXES_*); the page then says so (registration/locked_out.html)."""
+
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Why the last session ended (idle or too old), said once.
+        context["session_ended"] = sessions.ended_message(self.request.session.pop(sessions.ENDED_KEY, None))
+        return context
 
 
 class LogoutView(auth_views.LogoutView):

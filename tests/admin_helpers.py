@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from riskboard.roles import GLOBAL_ROLES
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
-RISKBOARD_APPS = ("catalogue", "assessments", "audit")
+RISKBOARD_APPS = ("catalogue", "assessments", "audit", "security")
 
 
 def staff_user(role: str | None, *, username: str | None = None, superuser: bool = False):

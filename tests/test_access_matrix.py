@@ -101,6 +101,14 @@ MATRIX: dict[str, Row] = {
         post_data=lambda o: {},
         post=everyone(302),
     ),
+    # Health checks answer anyone (load balancers do not sign in); they hold no data.
+    "healthz": Row(args=lambda o: [], get=everyone(200, anonymous=200)),
+    "readyz": Row(args=lambda o: [], get=everyone(200, anonymous=200)),
+    # Account pages: every signed-in user, for their own account only (tests/security/).
+    "security:password-change": Row(args=lambda o: [], get=everyone(200)),
+    "security:two-factor": Row(args=lambda o: [], get=everyone(200)),
+    # Without a device there is no code to give: on to the set-up page.
+    "security:two-factor-verify": Row(args=lambda o: [], get=everyone(302)),
     "assessments:agreement-list": Row(args=lambda o: [], get=everyone(200)),
     "assessments:agreement-detail": Row(
         args=lambda o: [o["agreement"].pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}

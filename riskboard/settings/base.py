@@ -7,9 +7,12 @@ Everything that differs between a laptop and production comes from the environme
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated host names (default ``localhost,127.0.0.1``).
 - ``DATABASE_URL``: any dj-database-url URL; an SQLite file ``db.sqlite3`` when unset.
 - ``CELERY_BROKER_URL``: e.g. ``redis://127.0.0.1:6379/0``; when unset, tasks run in-process.
+
+Production adds its own requirements on top of these: ``riskboard.settings.production``.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,7 +28,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# True only under riskboard.settings.production (its startup checks read it).
+RISKBOARD_PRODUCTION = False
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -60,13 +75,24 @@ INSTALLED_APPS = [
     "pghistory",
     "audit",
     "api",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "riskboard.security",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the response, carry its id.
+    "riskboard.security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "riskboard.security.middleware.NoStoreMiddleware",
+    # /healthz answers here, before anything reads the session or the database.
+    "riskboard.health.LivenessMiddleware",
     # A NUL character in the path, query string, form data or cookies: 400 before anything reads them.
     "riskboard.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Pages compressed (static files come compressed from whitenoise, above): a dashboard's HTML
     # holds its charts' data. Django's gzip pads each response at random against BREACH.
     "django.middleware.gzip.GZipMiddleware",
@@ -74,11 +100,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # 30 minutes idle, 12 hours in all: then the session ends (riskboard.security.sessions).
+    "riskboard.security.middleware.SessionLifetimeMiddleware",
     # Every page needs a signed-in user unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A forced password change, or a second factor still to give, comes before any other page.
+    "riskboard.security.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "audit.middleware.HistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "riskboard.urls"
@@ -154,9 +187,74 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# Behind a TLS proxy: the origins the browser posts from (``https://riskboard.example.org``).
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# --- Content Security Policy (django-csp 4) ---------------------------------------------------
+# Scripts come only from our own static files: no inline script, no eval. Styles allow
+# 'unsafe-inline' because Plotly draws its charts with inline styles and the band swatches carry
+# their catalogue colour in a style attribute; script-src never does. Report-only outside
+# production (riskboard.settings.production enforces it), so a violation shows in the console.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
+# --- Responses that must never be kept by a browser or a proxy --------------------------------
+# Every page and API response says ``Cache-Control: no-store`` (assessments, scores, the audit
+# trail, the dashboards and the API all hold sensitive data; riskboard.security.middleware),
+# except the paths below: static files and the liveness check, which hold none.
+RISKBOARD_CACHEABLE_PREFIXES = ("/static/", "/healthz")
+
+# --- Sign-in protection (django-axes) ----------------------------------------------------------
+# Failures count per (username, address): a guesser elsewhere can never lock a user out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("RISKBOARD_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("RISKBOARD_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "riskboard.security.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "riskboard.security.client.client_ip"
+AXES_VERBOSE = False  # our own receivers log sign-in events (riskboard.security.signals)
+# Successful sign-ins are logged (riskboard.security) and kept in the audit trail; axes' own table
+# of them would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token"]
+# Proxies in front of the application that append to X-Forwarded-For (0: use the peer address).
+RISKBOARD_TRUSTED_PROXY_COUNT = env_int("RISKBOARD_TRUSTED_PROXY_COUNT", 0)
+
+# --- Sessions ---------------------------------------------------------------------------------
+# The cookie and the stored session last at most the absolute limit; the middleware ends a session
+# idle for longer than RISKBOARD_SESSION_IDLE_SECONDS, or older than the absolute limit.
+RISKBOARD_SESSION_IDLE_SECONDS = env_int("RISKBOARD_SESSION_IDLE_MINUTES", 30) * 60
+RISKBOARD_SESSION_ABSOLUTE_SECONDS = env_int("RISKBOARD_SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = RISKBOARD_SESSION_ABSOLUTE_SECONDS
+
+# --- Two-factor authentication (django-otp, TOTP) ---------------------------------------------
+# Optional for everyone; required of administrators and managers when this is on.
+RISKBOARD_REQUIRE_2FA = env_bool("RISKBOARD_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "Riskboard"
 
 # --- REST API (api/, and each app's api/ package) ---------------------------------------------
 # Clients send `Authorization: Token <key>` (api.authentication); the browsable API and the docs
@@ -208,6 +306,7 @@ RISKBOARD_API_SYNC_SETTLE_SECONDS = float(os.environ.get("RISKBOARD_API_SYNC_SET
 RISKBOARD_API_TOKEN_TOUCH_SECONDS = 60
 # Throttle counters live in the cache: set DJANGO_CACHE_URL (e.g. redis://127.0.0.1:6379/1) when
 # several processes serve the API, so that they share one count.
+DJANGO_CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["DJANGO_CACHE_URL"]}
@@ -232,6 +331,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # periodic sweeper picks up whatever was left dirty.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# /readyz answers 503 when no worker answers a ping (riskboard.health); off where the web
+# process is ready to serve without one.
+RISKBOARD_READYZ_REQUIRE_WORKER = env_bool("RISKBOARD_READYZ_REQUIRE_WORKER", True)
 
 # --- Riskboard ------------------------------------------------------------------------------
 # Months until the next review, by the assessment's worst residual band.
@@ -243,12 +345,36 @@ RISKBOARD_REVIEW_MONTHS = {"CRITICAL": 3, "HIGH": 6, "MEDIUM": 12, "LOW": 24}
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# One JSON object per line (``DJANGO_LOG_FORMAT=json``, production's default) or plain text.
+# Each line carries the request's id, user and path (riskboard.security.logs).
+DJANGO_LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text").strip().lower()
+
+
+def logging_config(log_format: str) -> dict:
+    if log_format not in {"json", "text"}:
+        raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or text, not {log_format!r}.")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "riskboard.security.logs.ContextFilter"}},
+        "formatters": {
+            "json": {"()": "riskboard.security.logs.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["context"]},
+        },
+        "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+        "loggers": {
+            # Logins, failures, lockouts, refusals and token use (riskboard.security.signals).
+            "riskboard.security": {"level": "INFO"},
+            # Our request log (one line per request, with status and duration) replaces it.
+            "django.server": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(DJANGO_LOG_FORMAT)
 
 # --- Scores ---------------------------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402
