@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "pgtrigger",
     "pghistory",
+    "accounts",
     "audit",
     "api",
 ]
