@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.db import connections
+from pgtrigger.core import INSTALLED
 
 
 def audit_trigger_problems(*, using: str = "default") -> list[str]:
@@ -22,7 +23,7 @@ def audit_trigger_problems(*, using: str = "default") -> list[str]:
     for model, trigger in pgtrigger.registered():
         status, enabled = trigger.get_installation_status(model, database=using)
         where = f"{trigger.get_pgid(model)} on {model._meta.db_table}"
-        if status != pgtrigger.INSTALLED:
+        if status != INSTALLED:
             problems.append(f"{where}: {status.lower()}")
         elif not enabled:
             problems.append(f"{where}: disabled")

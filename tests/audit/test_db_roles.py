@@ -1,0 +1,132 @@
+"""As the runtime role (the web's and workers' database role), the audit trail cannot be changed or
+erased, whatever the session does, while the application's own writes go through.
+
+Needs PostgreSQL. The test creates a role (cluster-wide, so named per run and dropped afterwards),
+grants it its rights with ``manage.py db_roles_grant`` and reconnects Django as that role.
+"""
+
+import contextlib
+import os
+
+import pgtrigger
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from assessments.models import Agreement
+from assessments.services import assessment_start
+from audit.context import audit_actor
+from audit.models import AgreementEvent, AssessmentEvent, SignInEvent
+from tests.audit.conftest import postgres_only
+
+pytestmark = [*postgres_only, pytest.mark.django_db(transaction=True)]
+
+RUNTIME_ROLE = f"riskboard_runtime_test_{os.getpid()}"
+
+
+def _execute(sql, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.fixture
+def runtime_role():
+    """A login role without rights, dropped (with whatever it was granted) after the test."""
+    _execute(f"DROP ROLE IF EXISTS {RUNTIME_ROLE}")
+    _execute(f"CREATE ROLE {RUNTIME_ROLE} LOGIN")
+    yield RUNTIME_ROLE
+    _execute(f"DROP OWNED BY {RUNTIME_ROLE}")
+    _execute(f"DROP ROLE {RUNTIME_ROLE}")
+
+
+@contextlib.contextmanager
+def connected_as(role: str):
+    """Django's default connection, reconnected as ``role`` for the block."""
+    owner = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = role
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = owner
+
+
+def _refused(sql: str) -> str:
+    """The error PostgreSQL gives ``sql``, in its own transaction; fails the test if it succeeds."""
+    with pytest.raises(DatabaseError) as error, transaction.atomic():
+        _execute(sql)
+    return str(error.value)
+
+
+def test_the_runtime_role_cannot_change_or_erase_the_audit_trail_but_the_application_works(world, runtime_role):
+    agreement = world.agreement()
+    call_command("db_roles_grant", runtime_role=runtime_role)
+    events = AgreementEvent._meta.db_table
+    before = AgreementEvent.objects.count()
+    assert before >= 1
+
+    with connected_as(runtime_role):
+        _execute("SELECT current_user")
+        assert connection.cursor().connection.info.user == runtime_role
+        assert "permission denied" in _refused(f"UPDATE {events} SET pgh_label = 'forged'")  # noqa: S608 (table names from model metadata)
+        assert "permission denied" in _refused(f"DELETE FROM {events}")  # noqa: S608
+        assert "permission denied" in _refused(f"TRUNCATE {events}")
+        # Switching the append-only guard off for the session, as pgtrigger.ignore() does, changes nothing.
+        guards = [f"{AgreementEvent._meta.label}:{t.name}" for m, t in pgtrigger.registered() if m is AgreementEvent]
+        assert guards, "the event table has no append-only trigger to ignore"
+        pgids = ",".join(f"{events}:{t.get_pgid(m)}" for m, t in pgtrigger.registered() if m is AgreementEvent)
+        assert "permission denied" in _refused(
+            f"SELECT set_config('pgtrigger.ignore', '{{{pgids}}}', false); DELETE FROM {events}"  # noqa: S608
+        )
+        with pgtrigger.ignore(*guards), pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            AgreementEvent.objects.all().delete()
+        # No ownership: the triggers cannot be disabled or dropped.
+        tracked = Agreement._meta.db_table
+        assert "must be owner" in _refused(f"ALTER TABLE {tracked} DISABLE TRIGGER ALL")
+        assert "must be owner" in _refused(f"ALTER TABLE {events} DISABLE TRIGGER ALL")
+        assert "must be owner" in _refused(f"DROP TABLE {events}")
+        assert "permission denied" in _refused("CREATE TABLE forged (id int)")
+
+        # The application's own writes, through a service, with the actor recorded.
+        with audit_actor(actor=world.analyst):
+            assessment = assessment_start(agreement=agreement, actor=world.analyst)
+        agreement.title = "Renamed by the runtime role"
+        agreement.save()
+        assert AssessmentEvent.objects.filter(pgh_obj_id=assessment.pk, pgh_label="create").exists()
+        assert AgreementEvent.objects.count() == before + 1
+
+    # The owner sees the trail whole; and it is privileges, not the trigger, that stopped the runtime
+    # role: for the owner, pgtrigger.ignore() does switch the guard off.
+    with transaction.atomic():
+        with pgtrigger.ignore(*guards):
+            assert AgreementEvent.objects.filter(pgh_obj_id=agreement.pk).delete()[0] > 0
+        transaction.set_rollback(True)
+    assert AgreementEvent.objects.filter(pgh_obj_id=agreement.pk).count() == before + 1
+    [created] = AssessmentEvent.objects.filter(pgh_obj_id=assessment.pk, pgh_label="create")
+    assert created.pgh_context.metadata["user"] == world.analyst.pk
+
+
+def test_signing_in_works_as_the_runtime_role(client, world, runtime_role):
+    call_command("db_roles_grant", runtime_role=runtime_role)
+    with connected_as(runtime_role):
+        response = client.post("/accounts/login/", {"username": "analyst", "password": "correct-horse-battery"})
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(world.analyst.pk)
+    assert SignInEvent.objects.filter(pgh_after__username="analyst", pgh_after__outcome="signed_in").exists()
+
+
+def test_the_grant_is_refused_for_a_role_that_could_undo_it(runtime_role):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("db_roles_grant", runtime_role="no_such_role_anywhere")
+    owner = connection.settings_dict["USER"]
+    with pytest.raises(CommandError, match=r"must not be the owner|superuser"):
+        call_command("db_roles_grant", runtime_role=owner)
+    _execute(f"GRANT {owner} TO {RUNTIME_ROLE}")
+    try:
+        with pytest.raises(CommandError, match="member of the owner role"):
+            call_command("db_roles_grant", runtime_role=runtime_role)
+    finally:
+        _execute(f"REVOKE {owner} FROM {RUNTIME_ROLE}")
