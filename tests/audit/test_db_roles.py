@@ -5,9 +5,6 @@ Needs PostgreSQL. The test creates a role (cluster-wide, so named per run and dr
 grants it its rights with ``manage.py db_roles_grant`` and reconnects Django as that role.
 """
 
-import contextlib
-import os
-
 import pgtrigger
 import pytest
 from django.core.management import call_command
@@ -19,45 +16,14 @@ from assessments.models import Agreement
 from assessments.services import assessment_start
 from audit.context import audit_actor
 from audit.models import AgreementEvent, AssessmentEvent, SignInEvent
-from tests.audit.conftest import postgres_only
+from tests.audit.conftest import RUNTIME_ROLE, connected_as, execute_sql, postgres_only
 
 pytestmark = [*postgres_only, pytest.mark.django_db(transaction=True)]
-
-RUNTIME_ROLE = f"riskboard_runtime_test_{os.getpid()}"
-
-
-def _execute(sql, params=None):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-@pytest.fixture
-def runtime_role():
-    """A login role without rights, dropped (with whatever it was granted) after the test."""
-    _execute(f"DROP ROLE IF EXISTS {RUNTIME_ROLE}")
-    _execute(f"CREATE ROLE {RUNTIME_ROLE} LOGIN")
-    yield RUNTIME_ROLE
-    _execute(f"DROP OWNED BY {RUNTIME_ROLE}")
-    _execute(f"DROP ROLE {RUNTIME_ROLE}")
-
-
-@contextlib.contextmanager
-def connected_as(role: str):
-    """Django's default connection, reconnected as ``role`` for the block."""
-    owner = connection.settings_dict["USER"]
-    connection.close()
-    connection.settings_dict["USER"] = role
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["USER"] = owner
-
 
 def _refused(sql: str) -> str:
     """The error PostgreSQL gives ``sql``, in its own transaction; fails the test if it succeeds."""
     with pytest.raises(DatabaseError) as error, transaction.atomic():
-        _execute(sql)
+        execute_sql(sql)
     return str(error.value)
 
 
@@ -69,7 +35,7 @@ def test_the_runtime_role_cannot_change_or_erase_the_audit_trail_but_the_applica
     assert before >= 1
 
     with connected_as(runtime_role):
-        _execute("SELECT current_user")
+        execute_sql("SELECT current_user")
         assert connection.cursor().connection.info.user == runtime_role
         assert "permission denied" in _refused(f"UPDATE {events} SET pgh_label = 'forged'")  # noqa: S608 (table names from model metadata)
         assert "permission denied" in _refused(f"DELETE FROM {events}")  # noqa: S608
@@ -124,9 +90,9 @@ def test_the_grant_is_refused_for_a_role_that_could_undo_it(runtime_role):
     owner = connection.settings_dict["USER"]
     with pytest.raises(CommandError, match=r"must not be the owner|superuser"):
         call_command("db_roles_grant", runtime_role=owner)
-    _execute(f"GRANT {owner} TO {RUNTIME_ROLE}")
+    execute_sql(f"GRANT {owner} TO {RUNTIME_ROLE}")
     try:
         with pytest.raises(CommandError, match="member of the owner role"):
             call_command("db_roles_grant", runtime_role=runtime_role)
     finally:
-        _execute(f"REVOKE {owner} FROM {RUNTIME_ROLE}")
+        execute_sql(f"REVOKE {owner} FROM {RUNTIME_ROLE}")
