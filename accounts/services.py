@@ -14,12 +14,13 @@ _USERNAME_MAX = SignIn._meta.get_field("username").max_length
 
 
 def client_address(request) -> str | None:
-    """The client's IP address: ``REMOTE_ADDR``, or, behind ``RISKBOARD_PROXY_COUNT`` trusted
+    """The client's IP address (the same rule as the login lockout's, setting included):
+    ``REMOTE_ADDR``, or, behind ``RISKBOARD_TRUSTED_PROXY_COUNT`` trusted
     proxies (the TLS proxy in front of gunicorn), the address the outermost of them saw, read from
     the right of ``X-Forwarded-For`` (entries further left are whatever the client sent)."""
     if request is None:
         return None
-    proxies = int(getattr(settings, "RISKBOARD_PROXY_COUNT", 0))
+    proxies = int(getattr(settings, "RISKBOARD_TRUSTED_PROXY_COUNT", 0))
     if proxies > 0:
         hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
         if len(hops) >= proxies:
