@@ -10,7 +10,8 @@ drop, disable or replace a trigger) and that may:
 - on ``pghistory_context`` (who made a change, from which URL), also UPDATE, because pghistory
   amends a request's context as it learns more (the user after sign-in); never DELETE or TRUNCATE;
 - on ``django_migrations``, only SELECT;
-- use the sequences (USAGE, SELECT), never create anything in the schema.
+- use the sequences (USAGE, SELECT), create temporary tables (the full score recompute stages its
+  work in them), never create anything in the schema.
 
 ``grant_runtime_privileges`` applies this to every table that exists, and sets default privileges
 so that a table a later migration creates starts as INSERT and SELECT only (safe for an event
@@ -104,7 +105,9 @@ def grant_runtime_privileges(*, runtime_role: str, using: str = "default") -> Gr
         def run(statement: sql.Composable) -> None:
             cursor.execute(statement.as_string(cursor.cursor))
 
-        run(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+        # TEMPORARY: the full score recompute stages its work in temporary tables (it cannot create
+        # tables in the schema, so it takes its general path, assessments.aggregation.full).
+        run(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), role))
         run(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_id, role))
         run(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(schema_id, role))
         run(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema_id, role))

@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from assessments.models import Agreement
+from assessments.aggregation import scores_full_recompute
+from assessments.models import Agreement, AgreementScore
 from assessments.services import assessment_start
 from audit.context import audit_actor
 from audit.models import AgreementEvent, AssessmentEvent, SignInEvent
@@ -27,11 +28,22 @@ def _refused(sql: str) -> str:
     return str(error.value)
 
 
-def test_the_runtime_role_cannot_change_or_erase_the_audit_trail_but_the_application_works(world, runtime_role):
+@pytest.fixture
+def database_closed_to_public():
+    """The database as deploy/postgres-init.sh leaves it: no CONNECT or TEMPORARY for PUBLIC."""
+    database = connection.settings_dict["NAME"]
+    execute_sql(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
+    yield
+    execute_sql(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO PUBLIC')
+
+
+def test_the_runtime_role_cannot_change_or_erase_the_audit_trail_but_the_application_works(
+    world, runtime_role, database_closed_to_public
+):
     agreement = world.agreement()
     call_command("db_roles_grant", runtime_role=runtime_role)
     events = AgreementEvent._meta.db_table
-    before = AgreementEvent.objects.count()
+    before = AgreementEvent.objects.filter(pgh_obj_id=agreement.pk).count()
     assert before >= 1
 
     with connected_as(runtime_role):
@@ -61,8 +73,14 @@ def test_the_runtime_role_cannot_change_or_erase_the_audit_trail_but_the_applica
             assessment = assessment_start(agreement=agreement, actor=world.analyst)
         agreement.title = "Renamed by the runtime role"
         agreement.save()
+        # The worker's heaviest job: the nightly full recompute (temporary staging tables).
+        approved = world.approved()
+        AgreementScore.objects.filter(agreement_id=approved.agreement_id).delete()
+        result = scores_full_recompute()
+        assert result.rows["agreements"] == 1 and result.rows["snapshots"] >= 1
+        assert AgreementScore.objects.filter(agreement_id=approved.agreement_id).exists()
         assert AssessmentEvent.objects.filter(pgh_obj_id=assessment.pk, pgh_label="create").exists()
-        assert AgreementEvent.objects.count() == before + 1
+        assert AgreementEvent.objects.filter(pgh_obj_id=agreement.pk).count() == before + 1
 
     # The owner sees the trail whole; and it is privileges, not the trigger, that stopped the runtime
     # role: for the owner, pgtrigger.ignore() does switch the guard off.
