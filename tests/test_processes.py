@@ -98,14 +98,11 @@ def static_root(tmp_path_factory) -> Path:
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(importlib.util.find_spec(PRODUCTION) is None, reason=f"{PRODUCTION} is not in this branch yet")
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_a_page_under_production_settings_as_the_runtime_role(
     runtime_role, static_root, tmp_path  # noqa: F811
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("production settings need PostgreSQL: set DATABASE_URL")
-    if importlib.util.find_spec(PRODUCTION) is None:
-        pytest.skip(f"{PRODUCTION} does not exist in this branch yet")
     call_command("db_roles_grant", runtime_role=runtime_role)
     port = _free_port()
     command = _compose_command("web")
