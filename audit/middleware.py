@@ -11,7 +11,12 @@ from .context import history_is_recorded
 
 
 class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
-    """Records the requesting user and URL with every change a request makes."""
+    """Records the requesting user, URL and client address with every change a request makes."""
+
+    def get_context(self, request):
+        from accounts.services import client_address
+
+        return {**super().get_context(request), "ip": client_address(request)}
 
     def __call__(self, request):
         if not history_is_recorded():

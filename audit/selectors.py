@@ -45,6 +45,7 @@ class HistoryEntry:
     actor: models.Model | None
     actor_id: int | None
     source: str  # the request path or command that made the change, when known
+    address: str  # the client's IP address, for changes made by a web request
     changes: list[FieldChange]
 
 
@@ -69,7 +70,7 @@ def audit_model_choices() -> list[tuple[str, str]]:
 def audited_model(model_label: str) -> type[models.Model] | None:
     """The tracked model with its own history page (not an m2m link table), or None."""
     event_model = _event_model_by_tracked_label().get(model_label.lower())
-    if event_model is None or event_model.pgh_tracked_model._meta.auto_created:
+    if event_model is None or event_model.pgh_tracked_model._meta.auto_created or event_model.audit_obj_id_sql:
         return None
     return event_model.pgh_tracked_model
 
@@ -334,6 +335,8 @@ def _title(tracked_model: type[models.Model], object_id: int, row: dict) -> str:
 
 def _object_url(event_model: type[AuditEvent], object_id: int, row: dict) -> str | None:
     tracked_model = event_model.pgh_tracked_model
+    if event_model.audit_obj_id_sql:  # an id derived from the row, not its key: no page of its own
+        return None
     if not tracked_model._meta.auto_created:
         return reverse("audit:object", args=[tracked_model._meta.label_lower, object_id])
     for parent_label, column in event_model.audit_parents:  # an m2m link row: its owner's page
@@ -372,6 +375,7 @@ def audit_entries(rows) -> list[HistoryEntry]:
                 actor=actors.get(actor_id),
                 actor_id=actor_id,
                 source=context.get("url") or context.get("command") or "",
+                address=context.get("ip") or "",
                 changes=field_changes(
                     row["pgh_before"], row["pgh_after"],
                     columns=_columns(tracked_model), skip=[tracked_model._meta.pk.column],

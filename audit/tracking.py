@@ -42,19 +42,41 @@ class AuditEvent(pghistory.models.Event):
         abstract = True
 
 
+# Stored in place of a secret column's value when an update changed it (see ``tracks(secrets=...)``).
+SECRET_CHANGED = "changed (not recorded)"  # noqa: S105  (a label, not a secret)
+
+
 class _RowJsonTrigger(pghistory.trigger.Event):
-    """pghistory's event trigger, writing the old and new row as JSON instead of typed columns."""
+    """pghistory's event trigger, writing the old and new row as JSON instead of typed columns.
+
+    Columns named in the event model's ``audit_secrets`` never reach the JSON; an update that
+    changes one stores ``SECRET_CHANGED`` under its name in the row after, so the entry says that
+    the secret changed without holding it. ``audit_obj_id_sql`` (an SQL expression over the row,
+    ``{row}`` standing for OLD or NEW) replaces the primary key as the entry's object id.
+    """
 
     def get_func(self, model):
         pk_column = model._meta.pk.column
+        secrets = tuple(self.event_model.audit_secrets)
+        # No braces in the SQL: pgtrigger formats the function's text with str.format.
+        strip = " - ARRAY[%s]::text[]" % ", ".join(f"'{c}'" for c in secrets) if secrets else ""  # noqa: UP031
+        after = f"to_jsonb(NEW){strip}"
+        if secrets and self.label == UPDATE:
+            marks = " || ".join(
+                f"""CASE WHEN OLD."{column}" IS DISTINCT FROM NEW."{column}" """
+                f"""THEN jsonb_build_object('{column}', '{SECRET_CHANGED}') ELSE jsonb_build_object() END"""
+                for column in secrets
+            )
+            after = f"({after}) || {marks}"
+        obj_id_sql = self.event_model.audit_obj_id_sql
         columns = {
             # clock_timestamp(), not now(): entries of one transaction keep their real order.
             "pgh_created_at": "clock_timestamp()",
             "pgh_label": f"'{self.label}'",
-            "pgh_obj_id": f'{self.row}."{pk_column}"',
+            "pgh_obj_id": obj_id_sql.format(row=self.row) if obj_id_sql else f'{self.row}."{pk_column}"',
             # OLD is NULL on insert and NEW on delete (PostgreSQL 11+), so both are always safe.
-            "pgh_before": "to_jsonb(OLD)",
-            "pgh_after": "to_jsonb(NEW)",
+            "pgh_before": f"to_jsonb(OLD){strip}",
+            "pgh_after": after,
             # Upserts the pghistory context (actor, URL) set by the middleware or by audit.context.
             "pgh_context_id": "_pgh_attach_context()",
         }
@@ -91,7 +113,11 @@ class CreateEvent(_RowJsonEvent):
 
 
 class UpdateEvent(_RowJsonEvent):
-    """Fires only when the row really changed (``OLD.* IS DISTINCT FROM NEW.*``)."""
+    """Fires only when the row really changed (``OLD.* IS DISTINCT FROM NEW.*``), or, given
+    ``ignore``, when a column other than those changed."""
+
+    def __init__(self, *, ignore: Sequence[str] = ()):
+        super().__init__(condition=pgtrigger.AnyChange(exclude=list(ignore)) if ignore else pgtrigger.AnyChange())
 
     label = UPDATE
     row = "NEW"
@@ -129,25 +155,37 @@ def _indexes(tracked_model: type[models.Model], parents: Sequence[tuple[str, str
     return indexes
 
 
-def tracks(tracked_model: type[models.Model], *, parents: Sequence[tuple[str, str]] = ()) -> type[models.Model]:
+def tracks(
+    tracked_model: type[models.Model],
+    *,
+    parents: Sequence[tuple[str, str]] = (),
+    secrets: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    obj_id_sql: str | None = None,
+) -> type[models.Model]:
     """Abstract base of the event model recording every create, update and delete of ``tracked_model``.
 
     Subclass it in ``audit/models.py``; the subclass is the (append-only) event table. ``parents``
     names the rows an entry also belongs to, as ``(model label, column)`` pairs read from the
     row's JSON (kept as ``audit_parents``): a rating's entries appear in its assessment's history.
+
+    ``secrets``: columns never stored (a password hash, a token's hash); an update records only
+    that one changed. ``ignore``: fields whose change alone records nothing (``last_login``:
+    sign-ins have their own entries). ``obj_id_sql``: for a model without an integer key, an SQL
+    expression giving a stable integer id from ``{row}`` (such an entry has no history page).
     """
-    if not isinstance(tracked_model._meta.pk, models.AutoField):  # BigAutoField included
+    if obj_id_sql is None and not isinstance(tracked_model._meta.pk, models.AutoField):  # BigAutoField included
         raise TypeError(f"{tracked_model._meta.label}: the audit trail tracks models with integer keys only.")
     return pghistory.create_event_model(
         tracked_model,
         CreateEvent(),
-        UpdateEvent(),
+        UpdateEvent(ignore=ignore),
         DeleteEvent(),
         fields=[],  # no typed copy of the row: see the module docstring
         obj_field=None,  # pgh_obj_id is a plain column: no foreign key, no migration dependency
         base_model=AuditEvent,
         app_label="audit",
         append_only=True,  # a trigger refuses UPDATE and DELETE on the event table
-        attrs={"audit_parents": tuple(parents)},
+        attrs={"audit_parents": tuple(parents), "audit_secrets": tuple(secrets), "audit_obj_id_sql": obj_id_sql},
         meta={"indexes": _indexes(tracked_model, parents)},
     )

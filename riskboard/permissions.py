@@ -188,3 +188,30 @@ def has_any_grant(user, action: Action = Action.VIEW) -> bool:
     grants = grants_for(user)
     return action in grants.everywhere or bool(grants.team_ids(action))
 
+
+
+# --- Accounts: users, groups and memberships ------------------------------------------------------
+
+
+def can_manage_accounts(user) -> bool:
+    """May ``user`` create and change user accounts, groups and memberships? Administrators (and
+    superusers) only, whatever Django model permissions (``auth.change_user``) a staff account holds.
+    Never an API token: accounts are curated in the admin only."""
+    if getattr(user, "token_limits", None) is not None:
+        return False
+    return Action.ADMINISTER in grants_for(user).everywhere
+
+
+def can_change_account(user, account) -> bool:
+    """May ``user`` change (or delete) ``account``? An administrator may change any account but a
+    superuser's, which only a superuser may change: an administrator cannot take over a superuser
+    (by setting its password or e-mail) to gain what the role does not give."""
+    if not can_manage_accounts(user):
+        return False
+    return account is None or not account.is_superuser or user.is_superuser
+
+
+def can_grant_superuser_on_the_web(user) -> bool:
+    """Never: superuser status is granted on the server's command line only, by a superuser
+    (``manage.py superuser_grant``), so no web session, stolen or not, can create one."""
+    return False

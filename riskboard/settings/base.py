@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "assessments",
     "pgtrigger",
     "pghistory",
+    "accounts",
     "audit",
     "api",
     "csp",
@@ -159,7 +160,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (the image builds it in; CI serves pages from a temporary one).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterable
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -36,3 +39,39 @@ def record_events(event_model, times: Iterable[dt.datetime], *, first_obj_id: in
     ]
     with mock.patch.object(created_at, "auto_now_add", False):  # keep the given times
         return event_model.objects.bulk_create(events)
+
+
+# --- The runtime database role (audit.roles) ------------------------------------------------------
+RUNTIME_ROLE = f"riskboard_runtime_test_{os.getpid()}"
+
+
+def execute_sql(sql, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.fixture
+def runtime_role():
+    """A login role without rights, dropped (with whatever it was granted) after the test."""
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles need PostgreSQL: set DATABASE_URL")
+    execute_sql(f"DROP ROLE IF EXISTS {RUNTIME_ROLE}")
+    execute_sql(f"CREATE ROLE {RUNTIME_ROLE} LOGIN")
+    yield RUNTIME_ROLE
+    execute_sql(f"DROP OWNED BY {RUNTIME_ROLE}")
+    execute_sql(f"DROP ROLE {RUNTIME_ROLE}")
+
+
+@contextlib.contextmanager
+def connected_as(role: str):
+    """Django's default connection, reconnected as ``role`` for the block."""
+    owner = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = role
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = owner
+
+
