@@ -19,6 +19,7 @@ from .agreements import (
     agreement_list,
     agreement_open_assessment,
     agreements_stored_scores,
+    partner_search,
     partners_visible_to,
     teams_visible_to,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "partner_category_scores",
     "partner_explain",
     "partner_scores",
+    "partner_search",
     "partners_visible_to",
     "portfolio_explain",
     "portfolio_score_read",

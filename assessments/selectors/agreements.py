@@ -164,6 +164,19 @@ def partners_visible_to(*, user) -> QuerySet[Partner]:
     )))
 
 
+def partner_search(*, user, text: str, limit: int) -> list[dict]:
+    """At most ``limit`` partners ``user`` may see whose name contains ``text`` (any case; every
+    partner when blank), names starting with it first, then by name: ``{"id", "name", "country"}``."""
+    partners = partners_visible_to(user=user)
+    if text:
+        partners = partners.filter(name__icontains=text).annotate(
+            prefix_rank=Case(When(name__istartswith=text, then=0), default=1)
+        ).order_by("prefix_rank", "name", "pk")
+    else:
+        partners = partners.order_by("name", "pk")
+    return list(partners.values("id", "name", "country")[:limit])
+
+
 def teams_visible_to(*, user) -> QuerySet[Team]:
     """The teams whose agreements ``user`` may see: all of them for administrators and auditors."""
     filters = team_filter(user, Action.VIEW, "pk")
