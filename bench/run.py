@@ -42,8 +42,11 @@ What is measured (medians of repeated runs unless said otherwise):
   dashboard at this portfolio and at the small one (the same ``_small`` database): see
   ``bench/dashboard.py``.
 
-``bench/run.py --only scores``, ``--only audit`` or ``--only dashboard`` measures one part and
-updates its keys in ``bench/results.json``, keeping the others.
+- ``page_ms_*``, ``page_ratio_*``, ``page_queries_*``, ``api_ms_*``: the pages a team works in and
+  the API lists, single user, at this portfolio and the small one: see ``bench/pages.py``.
+
+``bench/run.py --only scores``, ``--only audit``, ``--only dashboard``, ``--only api`` or
+``--only pages`` measures one part and updates its keys in ``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
@@ -473,7 +476,7 @@ def measure_scores(results: dict, rng: random.Random) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
-    parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api"],
+    parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api", "pages"],
                         help="measure one part, keep the others' keys")
     parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
     args = parser.parse_args()
@@ -505,6 +508,17 @@ def main() -> int:
     if args.only in (None, "api"):
         results["api_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         results.update(measure_api(say))
+    if args.only in (None, "pages"):
+        from bench.pages import PAGES, measure_pages_sizes  # issue 12's page budgets: bench/pages.py
+
+        results["pages_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results.update(measure_pages_sizes(database_url=os.environ["DATABASE_URL"], large=agreements))
+        for page in PAGES:
+            TARGETS[f"page_ms_{page}"] = ("<=", 50)
+            TARGETS[f"page_ratio_{page}"] = ("<=", 2)
+            TARGETS[f"page_queries_{page}"] = ("==", results[f"page_queries_{page}_small"])
+        say("Pages: " + ", ".join(f"{page} {results[f'page_ms_{page}']:.1f} ms "
+                                  f"(x{results[f'page_ratio_{page}']:.2f})" for page in PAGES))
     if args.only and RESULTS.exists():
         # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
         results = {**json.loads(RESULTS.read_text()), **results}
