@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 
+from catalogue.cache import catalogue_version_cached
 from catalogue.models import Band
 from riskboard.permissions import Action, team_filter
 
@@ -124,9 +125,14 @@ def _stored_score(
 
 
 def _bands_by_catalogue(catalogue_ids: Iterable[int]) -> dict[tuple[int, int], Band]:
-    """``{(catalogue_id, rank): band}`` for the given catalogues (one query, none if there are none)."""
-    ids = set(catalogue_ids)
-    return {(b.catalogue_id, b.rank): b for b in Band.objects.filter(catalogue_id__in=ids)} if ids else {}
+    """``{(catalogue_id, rank): band}`` for the given catalogues (scores are only made with published
+    versions, whose bands are frozen: read from the cache, one query per version not cached yet)."""
+    out = {}
+    for catalogue_id in set(catalogue_ids):
+        bands = catalogue_version_cached("bands", catalogue_id, lambda c=catalogue_id: list(
+            Band.objects.filter(catalogue_id=c)))
+        out.update({(catalogue_id, band.rank): band for band in bands})
+    return out
 
 
 def _joined_score(agreement: Agreement) -> AgreementScore | None:
