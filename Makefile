@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 
-.PHONY: run test lint migrate seed worker bench clean
+.PHONY: run test lint migrate seed worker bench bench-load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ worker: $(STAMP)
 bench: $(STAMP)
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Load benchmark: gunicorn (DEBUG off, whitenoise's manifest) on a free port of 127.0.0.1 and locust,
+# headless, with a mixed workload of analysts, managers and API clients; stops by itself after
+# LOAD_SECONDS (default 60) with LOAD_USERS (default 8) users. Writes load_* keys to bench/results.json.
+bench-load: $(STAMP)
+	@test -n "$(DATABASE_URL)" || { echo "make bench-load: set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
