@@ -49,6 +49,19 @@ def option_input(option) -> str:
     return html + mark_safe(">")
 
 
+@register.simple_tag
+def band_badge(band, empty="") -> str:
+    """A band named in text, its colour as a swatch; ``empty`` (default "Not rated") without one.
+    The one definition of that markup: includes/band.html calls it, and lists call it per row
+    without an include."""
+    if band:
+        return format_html(
+            '<span class="band" data-band-code="{}"><span class="band__swatch" style="background-color: {}" '
+            'aria-hidden="true"></span>{}</span>', band.code, band.colour, band.label,
+        )
+    return format_html('<span class="band band--none">{}</span>', empty or "Not rated")
+
+
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
