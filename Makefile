@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 
-.PHONY: run test lint migrate seed worker bench clean
+.PHONY: run test lint migrate seed worker bench bench-load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,10 +39,22 @@ worker: $(STAMP)
 # Benchmark of score aggregation on the PostgreSQL database named by DATABASE_URL; AGREEMENTS
 # (default 20000, 5 assessments each) sizes the portfolio; the audit page is also measured at 200
 # agreements, in a database named after it with _small appended. Writes bench/results.json.
-# BENCH_ARGS="--only audit" (or "--only scores", "--only dashboard", "--only api") measures one part.
+# BENCH_ARGS="--only audit" (or "--only scores", "--only dashboard", "--only api", "--only pages")
+# measures one part. SCALE=10 measures a portfolio ten times larger (200,000 agreements, generated
+# once into the database named after DATABASE_URL's with _x10 appended; it takes a long while, not
+# for CI): the scores and the pages, written to bench/results-x10.json with growth ratios against
+# bench/results.json.
+SCALE ?= 1
 bench: $(STAMP)
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
-	$(PY) bench/run.py $(BENCH_ARGS)
+	SCALE=$(SCALE) $(PY) bench/run.py $(BENCH_ARGS)
+
+# Load benchmark: gunicorn (DEBUG off, whitenoise's manifest) on a free port of 127.0.0.1 and locust,
+# headless, with a mixed workload of analysts, managers and API clients; stops by itself after
+# LOAD_SECONDS (default 60) with LOAD_USERS (default 8) users. Writes load_* keys to bench/results.json.
+bench-load: $(STAMP)
+	@test -n "$(DATABASE_URL)" || { echo "make bench-load: set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 
 from catalogue.models import Band
@@ -51,6 +52,34 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "reference") if ordering else qs
 
 
+class AgreementFilterForm(forms.Form):
+    """The agreements page's filter form: the partner is chosen by id (the combobox keeps it in a
+    hidden field) or typed as part of a name (the plain form, without JavaScript)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("partner"):
+            # The hidden id names no partner the user may see (edited URL, lost access): say so at
+            # the text box the user can act on.
+            del self.errors["partner"]
+            self.add_error("partner_name", "Choose a partner from the list, or type part of a name.")
+            cleaned.pop("partner", None)
+            return cleaned
+        partner, typed = cleaned.get("partner"), (cleaned.get("partner_name") or "").strip()
+        if partner is not None and typed and typed.casefold() != partner.name.casefold():
+            cleaned["partner"] = None  # a name typed over the chosen one (without JavaScript) wins
+        elif partner is not None:
+            cleaned["partner_name"] = ""  # the chosen partner: its id filters, not its name
+        return cleaned
+
+
+def _with_partner_named(text: str) -> Q:
+    """Agreements with a partner whose name contains ``text`` (any case); a subquery, not a join,
+    so no duplicate rows."""
+    with_partner = Agreement.partners.through.objects.filter(partner__name__icontains=text)
+    return Q(pk__in=with_partner.values("agreement_id"))
+
+
 class AgreementFilterSet(django_filters.FilterSet):
     """Search, filter and sort agreements.
 
@@ -59,9 +88,13 @@ class AgreementFilterSet(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="search", label="Search")
+    # The partner chooser: never a select of every partner (there may be thousands). A hidden id,
+    # set by the combobox (static/js/combobox.js) over ``assessments:partner-search``, and the
+    # text box it enhances, which alone filters by part of a name.
     partner = django_filters.ModelChoiceFilter(
-        queryset=_partners, field_name="partners", label="Partner", empty_label="Any partner"
+        queryset=_partners, field_name="partners", label="Partner", widget=forms.HiddenInput
     )
+    partner_name = django_filters.CharFilter(method="filter_partner_name", label="Partner", max_length=200)
     status = django_filters.ChoiceFilter(
         choices=AgreementStatus.choices, label="Agreement status", empty_label="Any status"
     )
@@ -97,17 +130,19 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Agreement
-        fields = ["q", "partner", "status", "team", "band", "assessment"]
+        form = AgreementFilterForm
+        fields = ["q", "partner", "partner_name", "status", "team", "band", "assessment"]
 
     def search(self, queryset, name, value):
         """Reference, title or partner name contains ``value`` (no join, so no duplicate rows)."""
         value = value.strip()
         if not value:
             return queryset
-        with_partner = Agreement.partners.through.objects.filter(partner__name__icontains=value)
-        return queryset.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(pk__in=with_partner.values("agreement_id"))
-        )
+        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value) | _with_partner_named(value))
+
+    def filter_partner_name(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(_with_partner_named(value)) if value else queryset
 
     def filter_band(self, queryset, name, value):
         """The headline band (``agreement_list``'s ``headline_band_id``), as the list shows it."""
@@ -136,6 +171,11 @@ class AgreementApiFilterSet(AgreementFilterSet):
     API's own (cursor pagination), so the page's sorting is left out."""
 
     ordering = None
+    partner_name = None  # the page's no-JavaScript fallback; API clients filter by id
+    # Ids typed in the browsable API's filter form, never a select of every partner.
+    partner = django_filters.ModelChoiceFilter(
+        queryset=_partners, field_name="partners", widget=forms.NumberInput, help_text="Partner id."
+    )
     kind = django_filters.ChoiceFilter(choices=AgreementKind.choices)
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
     score_min = django_filters.NumberFilter(
@@ -152,7 +192,9 @@ class AgreementApiFilterSet(AgreementFilterSet):
                                                      help_text=UPDATED_SINCE_HELP)
 
     class Meta(AgreementFilterSet.Meta):
-        fields = [*AgreementFilterSet.Meta.fields, "kind", "classification", "score_min", "score_max",
+        form = forms.Form
+        fields = [*(name for name in AgreementFilterSet.Meta.fields if name != "partner_name"),
+                  "kind", "classification", "score_min", "score_max",
                   "start_date", "end_date", "updated_since"]
 
     # The page's filter methods, with the types the API's schema documents.
@@ -185,12 +227,14 @@ class PartnerFilterSet(django_filters.FilterSet):
 
 
 class AssessmentFilterSet(django_filters.FilterSet):
-    agreement = django_filters.ModelChoiceFilter(queryset=_agreements, help_text="Agreement id.")
+    # Ids typed in the browsable API's filter form: a select would list every agreement and partner.
+    agreement = django_filters.ModelChoiceFilter(queryset=_agreements, widget=forms.NumberInput,
+                                                 help_text="Agreement id.")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     team = django_filters.ModelChoiceFilter(queryset=_teams, field_name="agreement__owner_team",
                                             help_text="Team id.")
     partner = django_filters.ModelChoiceFilter(queryset=_partners, field_name="agreement__partners",
-                                               help_text="Partner id.")
+                                               widget=forms.NumberInput, help_text="Partner id.")
     catalogue = django_filters.NumberFilter(field_name="catalogue_id", help_text="Catalogue version id.")
     as_of = django_filters.DateFromToRangeFilter(help_text="as_of_after / as_of_before, inclusive.")
     approved_at = UtcIsoDateTimeFromToRangeFilter(

@@ -8,6 +8,7 @@ app_name = "assessments"
 
 urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
+    path("partners/search/", views.partner_search, name="partner-search"),
     path("agreements/<id:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("agreements/<id:pk>/assessments/new/", views.AssessmentStartView.as_view(), name="assessment-start"),
     path("assessments/<id:pk>/", views.AssessmentDetailView.as_view(), name="assessment-detail"),

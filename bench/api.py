@@ -112,13 +112,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, logfile: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, logfile: Path, *, workers: int = 2, threads: int = 2) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "riskboard.settings.base", "DJANGO_DEBUG": "0",
            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-not-a-secret"),
            "RISKBOARD_API_RATE": "1000000/min", "RISKBOARD_API_SYNC_SETTLE_SECONDS": "0"}
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "riskboard.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "2", "--log-file", str(logfile)],
+         "--workers", str(workers), "--threads", str(threads), "--log-file", str(logfile)],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60

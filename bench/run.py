@@ -43,8 +43,18 @@ What is measured (medians of repeated runs unless said otherwise):
   dashboard at this portfolio and at the small one (the same ``_small`` database): see
   ``bench/dashboard.py``.
 
-``bench/run.py --only scores``, ``--only audit`` or ``--only dashboard`` measures one part and
-updates its keys in ``bench/results.json``, keeping the others.
+- ``page_ms_*``, ``page_ratio_*``, ``page_queries_*``, ``api_ms_*``: the pages a team works in and
+  the API lists, single user, at this portfolio and the small one: see ``bench/pages.py``.
+
+With ``SCALE=10`` (``make bench SCALE=10``) the portfolio is ten times larger, in its own database
+(``<benchmark database>_x10``, generated once with a progress bar and reused); the scores and pages
+parts are measured (not the Python loop, the audit, dashboard or API load parts) and written to
+``bench/results-x10.json`` with ``growth_<key>``: the figure divided by the 1x run's in
+``bench/results.json`` (``growth_full_recompute`` <= 10; ``growth_incremental``, ``growth_page_ms_*``
+and ``growth_api_ms`` <= 1.5); ``worker_peak_rss_mb`` there is the worker's peak at 10x (<= 300).
+
+``bench/run.py --only scores``, ``--only audit``, ``--only dashboard``, ``--only api`` or
+``--only pages`` measures one part and updates its keys in ``bench/results.json``, keeping the others.
 """
 
 from __future__ import annotations
@@ -63,6 +73,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+# SCALE=10: a portfolio ten times larger in a database of its own (the benchmark database's name
+# with _x10 appended), generated once and reused; its figures go to bench/results-x10.json with
+# growth ratios against bench/results.json (the 1x run).
+SCALE = int(os.environ.get("SCALE", "1") or "1")
+if SCALE != 1 and os.environ.get("DATABASE_URL") and "--audit-page-here" not in sys.argv:
+    from bench.dashboard import _database_url_with_name, _ensure_database
+
+    _base = urllib.parse.urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    os.environ["DATABASE_URL"] = _database_url_with_name(os.environ["DATABASE_URL"], f"{_base}_x{SCALE}")
+    _ensure_database(os.environ["DATABASE_URL"])
+    os.environ.setdefault("AGREEMENTS", str(20000 * SCALE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskboard.settings.base")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 BROKER = os.environ.get("RISKBOARD_BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -91,7 +112,16 @@ from assessments.models import Agreement, AgreementScore, Assessment, Membership
 from bench.api import measure_api  # noqa: E402  (the REST API's keys: see its docstring)
 from riskboard.roles import Role  # noqa: E402
 
-RESULTS = REPO / "bench" / "results.json"
+BASELINE = REPO / "bench" / "results.json"
+RESULTS = BASELINE if SCALE == 1 else REPO / "bench" / f"results-x{SCALE}.json"
+# growth_<key>: this run's figure / the 1x run's (SCALE > 1), and its target.
+GROWTH = {
+    "full_recompute": ("full_recompute_s", SCALE),
+    "incremental": ("incremental_s", 1.5),
+    **{f"page_ms_{page}": (f"page_ms_{page}", 1.5) for page in ("agreements", "dashboard", "agreement", "review",
+                                                                  "form")},
+    **{f"api_ms_{name}": (f"api_ms_{name}", 1.5) for name in ("agreements", "partners", "assessments")},
+}
 HISTORY = 5
 AUDIT_SMALL_AGREEMENTS = 200
 # The lines on which the small portfolio's process reports (bench/run.py --audit-page-here).
@@ -461,11 +491,12 @@ def measure_scores(results: dict, rng: random.Random) -> None:
     say(f"Full recompute {results['full_recompute_s']:.3f} s, SQL floor {results['sql_floor_s']:.3f} s "
         f"(ratio {results['full_to_floor_ratio']:.2f}; {min(rounds):.2f} to {max(rounds):.2f} by round).")
 
-    results["python_loop_s"], reference = timed(scores_compute_in_python)
-    differences = scores_differences(reference, scores_stored())
-    results["python_vs_sql_differences"] = len(differences)
-    del reference
-    say(f"Python loop {results['python_loop_s']:.2f} s ({len(differences)} differences from the SQL result).")
+    if SCALE == 1:  # the ORM loop holds every rating in memory: not at ten times the portfolio
+        results["python_loop_s"], reference = timed(scores_compute_in_python)
+        differences = scores_differences(reference, scores_stored())
+        results["python_vs_sql_differences"] = len(differences)
+        del reference
+        say(f"Python loop {results['python_loop_s']:.2f} s ({len(differences)} differences from the SQL result).")
 
     results["worker_peak_rss_mb"] = peak_rss_of_full_recompute()
     results.update(measure_incremental(results["full_recompute_s"], rng))
@@ -476,7 +507,7 @@ def measure_scores(results: dict, rng: random.Random) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Riskboard benchmark: writes bench/results.json.")
-    parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api"],
+    parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api", "pages"],
                         help="measure one part, keep the others' keys")
     parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
     args = parser.parse_args()
@@ -499,19 +530,42 @@ def main() -> int:
     if args.only in (None, "scores"):
         results["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         measure_scores(results, rng)
-    if args.only in (None, "audit"):
+    if args.only in (None, "audit") and SCALE == 1:
         measure_audit(results)  # sets audit_measured_at
-    if args.only in (None, "dashboard"):
+    if args.only in (None, "dashboard") and SCALE == 1:  # at scale: page_ms_dashboard (part "pages")
         from bench.dashboard import measure_dashboard_sizes  # the dashboards (issue 9): bench/dashboard.py
 
         results.update(measure_dashboard_sizes(database_url=os.environ["DATABASE_URL"], large=agreements))
-    if args.only in (None, "api"):
+    if args.only in (None, "api") and SCALE == 1:  # at scale: api_ms_* (part "pages")
         results["api_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         results.update(measure_api(say))
+    if args.only in (None, "pages"):
+        from bench.pages import PAGES, measure_pages_sizes  # issue 12's page budgets: bench/pages.py
+
+        results["pages_measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results.update(measure_pages_sizes(database_url=os.environ["DATABASE_URL"], large=agreements))
+        for page in PAGES:
+            TARGETS[f"page_ms_{page}"] = ("<=", 50)
+            TARGETS[f"page_ratio_{page}"] = ("<=", 2)
+            TARGETS[f"page_queries_{page}"] = ("==", results[f"page_queries_{page}_small"])
+        say("Pages: " + ", ".join(f"{page} {results[f'page_ms_{page}']:.1f} ms "
+                                  f"(x{results[f'page_ratio_{page}']:.2f})" for page in PAGES))
     if args.only and RESULTS.exists():
         # One part measured: keep the other part's figures (and their measured_at) from an earlier run.
         results = {**json.loads(RESULTS.read_text()), **results}
 
+    if SCALE != 1:
+        baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+        results["scale"] = SCALE
+        for name, (key, limit) in GROWTH.items():
+            if key in results and baseline.get(key):
+                results[f"growth_{name}"] = results[key] / baseline[key]
+                TARGETS[f"growth_{name}"] = ("<=", limit)
+        if "growth_api_ms_agreements" in results:  # the slowest-growing API list stands for them all
+            results["growth_api_ms"] = max(results[f"growth_api_ms_{n}"] for n in ("agreements", "partners",
+                                                                                    "assessments")
+                                           if f"growth_api_ms_{n}" in results)
+            TARGETS["growth_api_ms"] = ("<=", 1.5)
     if "dashboard_queries_small" in results:
         TARGETS["dashboard_queries_large"] = ("==", results["dashboard_queries_small"])
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

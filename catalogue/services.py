@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from riskboard.permissions import Action, require
 
+from .cache import catalogue_cache_invalidate
 from .choices import CatalogueStatus, RollupMethod
 from .models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
 from .selectors import (
@@ -215,6 +216,7 @@ def catalogue_publish(*, catalogue: RiskCatalogue, actor) -> RiskCatalogue:
     catalogue.status = CatalogueStatus.PUBLISHED
     catalogue.published_at = timezone.now()
     catalogue.save(update_fields=["status", "published_at", "updated_at"])
+    catalogue_cache_invalidate()  # every page shows the new version's matrix and bands at once
     return catalogue
 
 
@@ -228,6 +230,7 @@ def catalogue_retire(*, catalogue: RiskCatalogue, actor) -> RiskCatalogue:
     catalogue.status = CatalogueStatus.RETIRED
     catalogue.retired_at = timezone.now()
     catalogue.save(update_fields=["status", "retired_at", "updated_at"])
+    catalogue_cache_invalidate()  # the band filter offers published catalogues' bands only
     return catalogue
 
 

@@ -49,6 +49,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.line("The run fails: install what they need (see .ci/run) so that they run.", red=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: databases are rolled back between tests and ids come
+    back, so a cached catalogue read of an earlier test must not answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def catalogue(db):
     from tests.factories import CatalogueFactory

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from assessments import choices as ac
 from assessments.models import Agreement, Assessment, Membership, Partner, Rating, Team
+from catalogue.cache import catalogue_cache_clear
 from catalogue.choices import CatalogueStatus, Scale
 from catalogue.models import Band, MatrixCell, RiskCatalogue, RiskCategory, Safeguard, ScaleLevel
 
@@ -103,6 +104,7 @@ class CatalogueFactory(factory.django.DjangoModelFactory):
             )
             safeguard = Safeguard.objects.create(catalogue=obj, code=f"SG_{i + 1}", name=f"Safeguard {i + 1}")
             safeguard.categories.add(category)
+        catalogue_cache_clear()  # created published, without the service that would say so
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

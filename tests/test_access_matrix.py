@@ -110,6 +110,8 @@ MATRIX: dict[str, Row] = {
     # Without a device there is no code to give: on to the set-up page.
     "security:two-factor-verify": Row(args=lambda o: [], get=everyone(302)),
     "assessments:agreement-list": Row(args=lambda o: [], get=everyone(200)),
+    # Every signed-in user may search; each finds only partners of agreements they may see.
+    "assessments:partner-search": Row(args=lambda o: [], get=everyone(200)),
     "assessments:agreement-detail": Row(
         args=lambda o: [o["agreement"].pk], get={"anonymous": LOGIN, **VIEWERS, **OUT_OF_SCOPE}
     ),

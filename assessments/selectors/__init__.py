@@ -19,6 +19,7 @@ from .agreements import (
     agreement_list,
     agreement_open_assessment,
     agreements_stored_scores,
+    partner_search,
     partners_visible_to,
     teams_visible_to,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "category_names",
     "display_bands",
     "partner_explain",
+    "partner_search",
     "partners_visible_to",
     "portfolio_explain",
     "scoped_changes",

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
+from catalogue.cache import catalogue_version_cached
 from catalogue.models import Band
 from riskboard.permissions import Action, team_filter
 
@@ -128,9 +129,14 @@ def _stored_score(
 
 
 def _bands_by_catalogue(catalogue_ids: Iterable[int]) -> dict[tuple[int, int], Band]:
-    """``{(catalogue_id, rank): band}`` for the given catalogues (one query, none if there are none)."""
-    ids = set(catalogue_ids)
-    return {(b.catalogue_id, b.rank): b for b in Band.objects.filter(catalogue_id__in=ids)} if ids else {}
+    """``{(catalogue_id, rank): band}`` for the given catalogues (scores are only made with published
+    versions, whose bands are frozen: read from the cache, one query per version not cached yet)."""
+    out = {}
+    for catalogue_id in set(catalogue_ids):
+        bands = catalogue_version_cached("bands", catalogue_id, lambda c=catalogue_id: list(
+            Band.objects.filter(catalogue_id=c)))
+        out.update({(catalogue_id, band.rank): band for band in bands})
+    return out
 
 
 def _joined_score(agreement: Agreement) -> AgreementScore | None:
@@ -166,6 +172,19 @@ def partners_visible_to(*, user) -> QuerySet[Partner]:
     return Partner.objects.filter(Exists(Agreement.partners.through.objects.filter(
         partner_id=OuterRef("pk"), agreement_id__in=visible
     )))
+
+
+def partner_search(*, user, text: str, limit: int) -> list[dict]:
+    """At most ``limit`` partners ``user`` may see whose name contains ``text`` (any case; every
+    partner when blank), names starting with it first, then by name: ``{"id", "name", "country"}``."""
+    partners = partners_visible_to(user=user)
+    if text:
+        partners = partners.filter(name__icontains=text).annotate(
+            prefix_rank=Case(When(name__istartswith=text, then=0), default=1)
+        ).order_by("prefix_rank", "name", "pk")
+    else:
+        partners = partners.order_by("name", "pk")
+    return list(partners.values("id", "name", "country")[:limit])
 
 
 def teams_visible_to(*, user) -> QuerySet[Team]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from catalogue.cache import catalogue_cached, catalogue_version_cached
 from catalogue.choices import CatalogueStatus
 from catalogue.models import SCALE_MAX, SCALE_MIN, Band, MatrixCell, RiskCategory, ScaleLevel
 
@@ -43,7 +44,11 @@ class BandMatrix:
 
 
 def catalogue_matrix(*, catalogue_id: int) -> BandMatrix:
-    """The catalogue's risk matrix with its bands (one query)."""
+    """The catalogue's risk matrix with its bands (one query; none while a frozen version's is cached)."""
+    return catalogue_version_cached("matrix", catalogue_id, lambda: _catalogue_matrix(catalogue_id))
+
+
+def _catalogue_matrix(catalogue_id: int) -> BandMatrix:
     bands: dict[int, Band] = {}
     cells: dict[tuple[int, int], int] = {}
     for cell in MatrixCell.objects.filter(catalogue_id=catalogue_id).select_related("band"):
@@ -63,13 +68,19 @@ def worst_band(bands: Iterable[Band | None]) -> Band | None:
 
 
 def catalogue_levels(*, catalogue_id: int) -> dict[str, dict[int, ScaleLevel]]:
-    """``{scale: {value: level}}`` for the catalogue's likelihood and impact scales (one query)."""
+    """``{scale: {value: level}}`` for the catalogue's likelihood and impact scales (one query; none
+    while a frozen version's are cached)."""
+    return catalogue_version_cached("levels", catalogue_id, lambda: _catalogue_levels(catalogue_id))
+
+
+def _catalogue_levels(catalogue_id: int) -> dict[str, dict[int, ScaleLevel]]:
     levels: dict[str, dict[int, ScaleLevel]] = {}
     for level in ScaleLevel.objects.filter(catalogue_id=catalogue_id).order_by("scale", "value"):
         levels.setdefault(level.scale, {})[level.value] = level
     return levels
 
 
+@catalogue_cached("band_codes")
 def band_codes() -> list[tuple[str, str]]:
     """``(code, label)`` of the bands of published catalogues, least severe first, without repeats."""
     seen: dict[str, str] = {}

@@ -1,6 +1,8 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -28,6 +30,36 @@ def describers(field, hint=False, conflict=False) -> str:
     if conflict:
         ids.append(f"{field.auto_id}_conflict")
     return " ".join(ids)
+
+
+@register.simple_tag
+def option_input(option) -> str:
+    """The ``<input>`` of one radio or checkbox option, built here: ``{{ option.tag }}`` renders the
+    same markup through a widget template per option, which dominated the assessment form's time
+    (some 60 options per category)."""
+    data = option.data
+    html = format_html('<input type="{}" name="{}"', data["type"], data["name"])
+    if data["value"] is not None:
+        html += format_html(' value="{}"', data["value"])
+    for name, value in data["attrs"].items():  # in order, as django/forms/widgets/attrs.html
+        if value is True:
+            html += format_html(" {}", name)
+        elif value is not False:
+            html += format_html(' {}="{}"', name, value)
+    return html + mark_safe(">")
+
+
+@register.simple_tag
+def band_badge(band, empty="") -> str:
+    """A band named in text, its colour as a swatch; ``empty`` (default "Not rated") without one.
+    The one definition of that markup: includes/band.html calls it, and lists call it per row
+    without an include."""
+    if band:
+        return format_html(
+            '<span class="band" data-band-code="{}"><span class="band__swatch" style="background-color: {}" '
+            'aria-hidden="true"></span>{}</span>', band.code, band.colour, band.label,
+        )
+    return format_html('<span class="band band--none">{}</span>', empty or "Not rated")
 
 
 @register.filter

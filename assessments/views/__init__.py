@@ -2,6 +2,7 @@
 routed by ``assessments.urls_scores``)."""
 
 from .agreements import AgreementDetailView, AgreementListView
+from .choosers import partner_search
 from .editing import AssessmentEditView, AssessmentStartView
 from .review import AssessmentApproveView, AssessmentDetailView, AssessmentReturnView, AssessmentReviewView
 
@@ -14,4 +15,5 @@ __all__ = [
     "AssessmentReturnView",
     "AssessmentReviewView",
     "AssessmentStartView",
+    "partner_search",
 ]

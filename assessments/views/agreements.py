@@ -36,6 +36,7 @@ class AgreementListView(ListView):
             filterset=self.filterset,
             freshness=selectors.agreements_stored_scores(agreements=context["agreements"]),
             filter_form=form,
+            partner_chosen=getattr(form, "cleaned_data", {}).get("partner"),
             filtered=any(form.data.get(name) for name in form.fields if name != "ordering"),
             ordering=self.request.GET.get("ordering", ""),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),

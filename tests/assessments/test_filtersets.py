@@ -91,8 +91,10 @@ def test_the_choices_offered_are_what_the_user_may_see(world, agreements):
         ({"status": "archived"}, "status"),
         ({"band": "PURPLE"}, "band"),
         ({"assessment": "approved"}, "assessment"),  # approved is not an open assessment
-        ({"partner": "abc"}, "partner"),
-        ({"partner": "999999"}, "partner"),
+        # An id that names no visible partner is reported at the text box the user can correct.
+        ({"partner": "abc"}, "partner_name"),
+        ({"partner": "999999"}, "partner_name"),
+        ({"partner_name": "x" * 201}, "partner_name"),
         ({"team": "-1"}, "team"),
         ({"ordering": "secret_field"}, "ordering"),
     ],
@@ -105,10 +107,36 @@ def test_a_bad_value_is_an_error_and_filters_nothing_out(world, agreements, data
 
 
 def test_a_partner_or_team_the_user_may_not_see_cannot_be_chosen(world, agreements):
-    for data in ({"partner": agreements["hidden"].pk}, {"team": world.other_team.pk}):
+    hidden_partner, other_team = {"partner": agreements["hidden"].pk}, {"team": world.other_team.pk}
+    for data, field in ((hidden_partner, "partner_name"), (other_team, "team")):
         filterset, references = filtered(world.analyst, data)
-        assert list(filterset.errors) == list(data)
+        assert list(filterset.errors) == [field]
         assert "AGR-X" not in references
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Without JavaScript: the typed text matches part of a partner's name, any case.
+        ({"partner_name": "NORWEGIAN"}, ["AGR-A", "AGR-C"]),
+        ({"partner_name": "navy"}, ["AGR-B", "AGR-C", "AGR-D"]),
+        ({"partner_name": "  "}, ["AGR-A", "AGR-B", "AGR-C", "AGR-D"]),
+        ({"partner_name": "hidden partner"}, []),  # another team's partner: nothing, not its agreement
+        ({"partner_name": "no such partner"}, []),
+    ],
+)
+def test_a_typed_partner_name_filters_without_javascript(world, agreements, data, expected):
+    filterset, references = filtered(world.analyst, data)
+    assert filterset.is_valid()
+    assert references == expected
+
+
+def test_the_chosen_partner_filters_by_id_unless_another_name_was_typed_over_it(world, agreements):
+    norway = agreements["norway"]
+    # The combobox sends the id and the chosen name: the id decides.
+    assert filtered(world.analyst, {"partner": norway.pk, "partner_name": norway.name.upper()})[1] == ["AGR-A", "AGR-C"]
+    # Without JavaScript the hidden id stays while the user types another name: the text decides.
+    assert filtered(world.analyst, {"partner": norway.pk, "partner_name": "chilean"})[1] == ["AGR-B", "AGR-C", "AGR-D"]
 
 
 @pytest.mark.parametrize(

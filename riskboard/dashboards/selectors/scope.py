@@ -21,6 +21,7 @@ from assessments import scoring
 from assessments.aggregation.catalogue_rules import BandInfo, CatalogueRules, catalogue_rules, confidence_widening
 from assessments.models import AgreementScore, Rating
 from assessments.models.querysets import COMPLETE_RATING
+from catalogue.cache import catalogue_cached
 from catalogue.choices import CatalogueStatus
 from catalogue.models import SCALE_MAX, SCALE_MIN, RiskCategory
 
@@ -67,6 +68,7 @@ class ScoringRules:
         return dict(self.categories)
 
 
+@catalogue_cached("scoring_rules")  # the same for everyone, read by every dashboard request
 def scoring_rules() -> ScoringRules:
     """Rules of the published (and retired) catalogue versions, and the display scale (two queries)."""
     rows = list(
