@@ -8,7 +8,6 @@ consuming tasks: tests/assessments/test_tasks.py, marked ``celery``.)
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -98,7 +97,6 @@ def static_root(tmp_path_factory) -> Path:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(importlib.util.find_spec(PRODUCTION) is None, reason=f"{PRODUCTION} is not in this branch yet")
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_a_page_under_production_settings_as_the_runtime_role(
     runtime_role, static_root, tmp_path  # noqa: F811

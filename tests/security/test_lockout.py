@@ -92,3 +92,14 @@ def test_lockout_and_failures_are_logged_without_the_password(client, member, ca
     lockout = next(r for r in caplog.records if getattr(r, "event", None) == "lockout")
     assert lockout.username == member.username and lockout.ip == GUESSER
     assert "wrong-password-guess" not in caplog.text
+
+
+def test_a_real_lockout_is_recorded_once_with_the_guessers_address(client, member):
+    """The lockout signal of the installed django-axes reaches the audit trail (not only a direct
+    call of the receiver): one "Locked out" attempt for the guessed username and the guesser's address."""
+    from accounts.models import SignIn
+
+    guess(client, member.username, 3)
+    locked = SignIn.objects.filter(outcome=SignIn.Outcome.LOCKED_OUT)
+    assert [(s.username, s.ip_address) for s in locked] == [(member.username, GUESSER)]
+    assert SignIn.objects.filter(outcome=SignIn.Outcome.FAILED, ip_address=GUESSER).count() >= 2
