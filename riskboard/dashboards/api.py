@@ -40,6 +40,20 @@ def _shown(tally, scale) -> dict:
     return fields
 
 
+def heatmap_rows(heatmap, scale) -> list[dict]:
+    """The rows of a ``partner_heatmap`` page: each partner with its cells (no query)."""
+    rows = []
+    for row in heatmap.rows:
+        cells = []
+        for code, _name in heatmap.categories:
+            cell = heatmap.cell(row.partner_id, code)
+            if cell is not None:
+                cells.append({"category": code, **_shown(cell.tally, scale), "last_assessed": cell.last_assessed})
+        rows.append({"partner": {"id": row.partner_id, "name": row.name}, **_shown(row.tally, scale),
+                     "last_assessed": row.last_assessed, "cells": cells})
+    return rows
+
+
 class HeatmapQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=1, max_value=10**9,
                                     help_text="The page of partners, from 1 (highest scores first).")
@@ -141,20 +155,10 @@ class HeatmapApi(ApiViewMixin, generics.GenericAPIView):
         page = heatmap.page
         if page.number != wanted:
             raise exceptions.ValidationError({"page": [f"Choose a page from 1 to {page.paginator.num_pages}."]})
-        scale = rules.scale
         url = request.build_absolute_uri()
-        rows = []
-        for row in heatmap.rows:
-            cells = []
-            for code, _name in heatmap.categories:
-                cell = heatmap.cell(row.partner_id, code)
-                if cell is not None:
-                    cells.append({"category": code, **_shown(cell.tally, scale), "last_assessed": cell.last_assessed})
-            rows.append({"partner": {"id": row.partner_id, "name": row.name}, **_shown(row.tally, scale),
-                         "last_assessed": row.last_assessed, "cells": cells})
         return Response({
             "categories": [{"code": code, "name": name} for code, name in heatmap.categories],
-            "rows": rows,
+            "rows": heatmap_rows(heatmap, rules.scale),
             "page": page.number,
             "pages": page.paginator.num_pages,
             "partners": page.paginator.count,
