@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.utils import timezone
@@ -50,8 +51,10 @@ def _invalid(name: str, message: str):
 class KeysetPagination(BasePagination):
     """``?cursor=`` (opaque), ``?page_size=`` (1 to 200, default 50) and ``?ordering=``.
 
-    Views name their orders in ``ordering_fields`` (``{name: model field}``, non-null columns
-    only); the first is the default.
+    Views name their orders in ``ordering_fields`` (``{name: model field or annotation}``, non-null
+    columns only); the first is the default. Rows are then ordered by ``keyset_tiebreak`` (default
+    ``id``: a unique, non-null column of the rows, such as the key a grouped list is grouped by), and
+    the sync order holds back fresh rows when ordered by ``sync_field`` (default ``updated_at``).
     """
 
     cursor_query_param = "cursor"
@@ -91,16 +94,27 @@ class KeysetPagination(BasePagination):
             raise _invalid(self.page_size_query_param, f"Choose a whole number from 1 to {self.max_page_size}.")
         return size
 
-    def decode_cursor(self, request, ordering: Ordering, model) -> tuple[object, int] | None:
+    @staticmethod
+    def _field(queryset, name: str):
+        """The model field or annotation ``name`` of ``queryset``'s rows (to parse a cursor's values)."""
+        try:
+            return queryset.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return queryset.query.annotations[name].output_field
+
+    def decode_cursor(self, request, ordering: Ordering, queryset) -> tuple[object, object] | None:
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
         message = "This cursor is not valid: use the next or resume link of a response, unchanged."
         try:
             name, value, pk = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4)))
-            if name != ordering.param or not isinstance(pk, int):
+            if name != ordering.param or not isinstance(pk, int | str) or isinstance(pk, bool):
                 raise ValueError
-            value = model._meta.get_field(ordering.field).to_python(value)
+            value = self._field(queryset, ordering.field).to_python(value)
+            pk = self._field(queryset, self.tiebreak).to_python(pk)
+            if value is None or pk is None:
+                raise ValueError
         except (ValueError, TypeError, UnicodeError, binascii.Error, DjangoValidationError):
             raise _invalid(self.cursor_query_param, message) from None
         return value, pk
@@ -114,31 +128,36 @@ class KeysetPagination(BasePagination):
 
     # --- Paging --------------------------------------------------------------------------------
 
+    tiebreak = "id"
+    sync_field = SYNC_FIELD
+
     def order(self, queryset, ordering: Ordering):
         column = F(ordering.field)
         if ordering.descending:
-            return queryset.order_by(column.desc(), "-id")
-        return queryset.order_by(column.asc(), "id")
+            return queryset.order_by(column.desc(), F(self.tiebreak).desc())
+        return queryset.order_by(column.asc(), F(self.tiebreak).asc())
 
     def settled(self, queryset, ordering: Ordering):
         """The sync feed holds back rows too fresh to be certainly committed (see module docstring)."""
-        if ordering.field != SYNC_FIELD or ordering.descending:
+        if ordering.field != self.sync_field or ordering.descending:
             return queryset
         horizon = timezone.now() - dt.timedelta(seconds=settings.RISKBOARD_API_SYNC_SETTLE_SECONDS)
-        return queryset.filter(**{f"{SYNC_FIELD}__lte": horizon})
+        return queryset.filter(**{f"{self.sync_field}__lte": horizon})
 
-    def after(self, queryset, ordering: Ordering, cursor: tuple[object, int]):
+    def after(self, queryset, ordering: Ordering, cursor: tuple[object, object]):
         value, pk = cursor
         beyond = "lt" if ordering.descending else "gt"
         return queryset.filter(
-            Q(**{f"{ordering.field}__{beyond}": value}) | Q(**{ordering.field: value, f"id__{beyond}": pk})
+            Q(**{f"{ordering.field}__{beyond}": value}) | Q(**{ordering.field: value, f"{self.tiebreak}__{beyond}": pk})
         )
 
     def prepare(self, queryset, request, view):
         """The ordered, settled queryset after the cursor, with the page size: for lists and exports."""
+        self.tiebreak = getattr(view, "keyset_tiebreak", "id")
+        self.sync_field = getattr(view, "sync_field", SYNC_FIELD)
         self.ordering = self.get_ordering(request, view)
         self.size = self.get_page_size(request)
-        cursor = self.decode_cursor(request, self.ordering, queryset.model)
+        cursor = self.decode_cursor(request, self.ordering, queryset)
         queryset = self.settled(self.order(queryset, self.ordering), self.ordering)
         return (self.after(queryset, self.ordering, cursor) if cursor else queryset), cursor
 
@@ -151,10 +170,10 @@ class KeysetPagination(BasePagination):
         self.last = self.position(rows[-1]) if rows else cursor
         return rows
 
-    def position(self, row) -> tuple[object, int]:
+    def position(self, row) -> tuple[object, object]:
         if isinstance(row, dict):
-            return row[self.ordering.field], row["id"]
-        return getattr(row, self.ordering.field), row.pk
+            return row[self.ordering.field], row[self.tiebreak]
+        return getattr(row, self.ordering.field), getattr(row, self.tiebreak)
 
     def link(self, position) -> str:
         url = self.request.build_absolute_uri()

@@ -1,7 +1,7 @@
 """Throttling per token (or per signed-in user): 429 with Retry-After once a client exceeds its rate.
 
 Rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``: ``api`` for every request, ``api_heavy``
-for expensive reads (CSV exports; views set ``throttle_scope = "api_heavy"`` for others).
+for expensive reads (CSV exports; views set ``throttle_scope = "api_heavy"`` for others: the heatmap).
 """
 
 from __future__ import annotations

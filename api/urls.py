@@ -6,6 +6,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from riskboard.dashboards.api import HeatmapApi
+
 from .views import not_found
 
 app_name = "api-v1"
@@ -19,6 +21,7 @@ docs_view = SpectacularSwaggerSplitView.as_view(
 urlpatterns = [
     path("v1/", include("catalogue.api.urls")),
     path("v1/", include("assessments.api.urls")),
+    path("v1/heatmap/", HeatmapApi.as_view(), name="heatmap"),
     path("v1/schema/", login_not_required(schema_view), name="schema"),
     path("v1/docs/", login_not_required(docs_view), name="docs"),
     re_path(r"^[\s\S]*\Z", not_found, name="not-found"),  # any path, even one with a newline in it

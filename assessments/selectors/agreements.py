@@ -128,7 +128,7 @@ def _stored_score(
     )
 
 
-def _bands_by_catalogue(catalogue_ids: Iterable[int]) -> dict[tuple[int, int], Band]:
+def bands_by_catalogue(catalogue_ids: Iterable[int]) -> dict[tuple[int, int], Band]:
     """``{(catalogue_id, rank): band}`` for the given catalogues (scores are only made with published
     versions, whose bands are frozen: read from the cache, one query per version not cached yet)."""
     out = {}
@@ -154,7 +154,7 @@ def agreements_stored_scores(*, agreements: Iterable[Agreement]) -> Freshness | 
     shown is at least that fresh), pending if any is; None when none has or awaits a score.
     """
     rows = list(agreements)
-    bands = _bands_by_catalogue(s.catalogue_id for s in map(_joined_score, rows) if s)
+    bands = bands_by_catalogue(s.catalogue_id for s in map(_joined_score, rows) if s)
     for row in rows:
         row.stored = _stored_score(
             _joined_score(row), dirty=row.score_dirty, current_assessment_id=row.current_assessment_id, bands=bands

@@ -65,13 +65,36 @@ def scoped_freshness(
     computed_at = scoped_computed_at(team_ids=team_ids, level=level, keys=keys)
     if team_ids is not None and not team_ids:
         return Freshness(computed_at, False)
+    marks = _pending_marks(team_ids)
+    if ScoreLevel(level) == ScoreLevel.PARTNER and keys is not None:
+        marks = marks.filter(agreement__partners__in=[int(k) for k in keys if str(k).isdigit()])
+    return Freshness(computed_at, marks.exists())
+
+
+def _pending_marks(team_ids: frozenset[int] | None) -> QuerySet[DirtyAgreement]:
+    """Dirty marks of agreements of ``team_ids`` (owned now, or counted when last computed)."""
     marks = DirtyAgreement.objects.all()
     if team_ids is not None:
         teams = sorted(team_ids)
         marks = marks.filter(Q(agreement__owner_team_id__in=teams) | Q(agreement__score__counted_team_id__in=teams))
-    if ScoreLevel(level) == ScoreLevel.PARTNER and keys is not None:
-        marks = marks.filter(agreement__partners__in=[int(k) for k in keys if str(k).isdigit()])
-    return Freshness(computed_at, marks.exists())
+    return marks
+
+
+def scoped_pending(*, team_ids: frozenset[int] | None) -> bool:
+    """``scoped_freshness(...).pending`` at the category and portfolio levels, alone (one query)."""
+    if team_ids is not None and not team_ids:
+        return False
+    return _pending_marks(team_ids).exists()
+
+
+def scoped_pending_partners(*, team_ids: frozenset[int] | None, partner_ids: Iterable[int]) -> set[int]:
+    """Those of ``partner_ids`` whose ``scoped_freshness(...).pending`` is true at the partner level,
+    for a page of partners at once (one query; none when nothing can match)."""
+    ids = sorted({int(p) for p in partner_ids})
+    if not ids or (team_ids is not None and not team_ids):
+        return set()
+    marks = _pending_marks(team_ids).filter(agreement__partners__in=ids)
+    return set(marks.values_list("agreement__partners", flat=True).distinct()) & set(ids)
 
 
 # --- Scoped tallies: the stored per-team rows of a set of teams, added up -------------------------
@@ -86,7 +109,8 @@ _LEVELS = {
 }
 
 
-def _tally_of_sums(row: dict) -> scoring.Tally:
+def tally_of_sums(row: dict) -> scoring.Tally:
+    """A ``scoring.Tally`` from a row of summed stored columns (``_sums()``, as every scoped read sums them)."""
     return scoring.Tally(
         n=row["n"] or 0, score_sum_c=row["score_sum_c"] or 0, score_low_sum_c=row["score_low_sum_c"] or 0,
         score_high_sum_c=row["score_high_sum_c"] or 0, inherent_sum_c=row["inherent_sum_c"] or 0,
@@ -137,10 +161,10 @@ def scoped_tallies(
         return out
     column = _LEVELS[ScoreLevel(level)][1]
     if column is None:
-        out[PORTFOLIO_KEY] = _tally_of_sums(rows.aggregate(**_sums()))
+        out[PORTFOLIO_KEY] = tally_of_sums(rows.aggregate(**_sums()))
         return out
     for row in rows.order_by().values(column).annotate(**_sums()):
-        out[str(row[column])] = _tally_of_sums(row)
+        out[str(row[column])] = tally_of_sums(row)
     return out
 
 
@@ -160,7 +184,7 @@ def scoped_partner_tallies_named(
     if team_ids is not None and not team_ids:
         return []
     rows = _in_teams(PartnerScore.objects.all(), team_ids).order_by().values("partner_id", "partner__name")
-    return [(row["partner_id"], row["partner__name"], _tally_of_sums(row)) for row in rows.annotate(**_sums())]
+    return [(row["partner_id"], row["partner__name"], tally_of_sums(row)) for row in rows.annotate(**_sums())]
 
 
 def scoped_partner_category_tallies(
@@ -177,7 +201,7 @@ def scoped_partner_category_tallies(
             return {}
         rows = rows.filter(partner_id__in=partner_ids)
     return {
-        (row["partner_id"], row["category_code"]): _tally_of_sums(row)
+        (row["partner_id"], row["category_code"]): tally_of_sums(row)
         for row in rows.order_by().values("partner_id", "category_code").annotate(**_sums())
     }
 
@@ -191,18 +215,59 @@ def scoped_tallies_as_of(
     if day >= timezone.localdate():
         return scoped_tallies(team_ids=team_ids, level=level, keys=keys)
     out = _empty(level)
-    snapshots = _snapshot_rows(team_ids=team_ids, level=level, keys=keys)
+    snapshots = _snapshots_on(team_ids=team_ids, level=level, day=day, keys=keys)
     if snapshots is None:
         return out
-    latest = ScoreSnapshot.objects.filter(
-        level=OuterRef("level"), key=OuterRef("key"), team_id=OuterRef("team_id"), day__lte=day
-    ).order_by("-day").values("day")[:1]
-    rows = snapshots.filter(day__lte=day, day=Subquery(latest)).order_by().values("key").annotate(**_sums())
+    rows = snapshots.order_by().values("key").annotate(**_sums())
     for row in rows:
-        tally = _tally_of_sums(row)
+        tally = tally_of_sums(row)
         if tally.n or row["key"] == PORTFOLIO_KEY:
             out[row["key"]] = tally
     return out
+
+
+def _snapshots_on(*, team_ids, level, day: dt.date, keys=None) -> QuerySet | None:
+    """For each (key, team) of ``level`` and ``team_ids``, its latest snapshot on or before ``day``."""
+    snapshots = _snapshot_rows(team_ids=team_ids, level=level, keys=keys)
+    if snapshots is None:
+        return None
+    latest = ScoreSnapshot.objects.filter(
+        level=OuterRef("level"), key=OuterRef("key"), team_id=OuterRef("team_id"), day__lte=day
+    ).order_by("-day").values("day")[:1]
+    return snapshots.filter(day__lte=day, day=Subquery(latest))
+
+
+def scoped_tally_rows(*, team_ids: frozenset[int] | None, level: ScoreLevel, day: dt.date | None = None
+                      ) -> tuple[QuerySet, str]:
+    """The rows ``scoped_tallies`` (``day`` None, or today and later) or ``scoped_tallies_as_of``
+    (a past ``day``) add up, grouped by key, as an unevaluated queryset to filter and page: each
+    row holds the key column (returned with it: ``partner_id``, ``category_code``, or ``key`` for
+    snapshots, where partner ids are text), the sums (``tally_of_sums(row)``) and ``computed``, the
+    newest ``computed_at`` among the rows summed. Keys counting nothing are left out. Partner and
+    category levels only."""
+    level = ScoreLevel(level)
+    if level == ScoreLevel.PORTFOLIO:
+        raise ValueError("The portfolio is one row: use scoped_tallies or scoped_tallies_as_of.")
+    if day is None or day >= timezone.localdate():
+        model, column = _LEVELS[level]
+        rows = _scoped_rows(team_ids=team_ids, level=level, keys=None)
+    else:
+        model, column = ScoreSnapshot, "key"
+        rows = _snapshots_on(team_ids=team_ids, level=level, day=day)
+    if rows is None:  # no team: the same shape, empty
+        rows = model.objects.none()
+    grouped = rows.order_by().values(column).annotate(**_sums(), computed=Max("computed_at")).filter(n__gt=0)
+    return grouped, column
+
+
+def scoped_computed_at_as_of(*, team_ids: frozenset[int] | None, level: ScoreLevel, day: dt.date
+                             ) -> dt.datetime | None:
+    """``scoped_computed_at`` as of ``day``: when the newest snapshot ``scoped_tallies_as_of`` sums
+    was computed (the live rows' on or after today). One query."""
+    if day >= timezone.localdate():
+        return scoped_computed_at(team_ids=team_ids, level=level)
+    rows = _snapshots_on(team_ids=team_ids, level=level, day=day)
+    return None if rows is None else rows.aggregate(at=Max("computed_at"))["at"]
 
 
 def _snapshot_rows(*, team_ids, level, keys) -> QuerySet | None:

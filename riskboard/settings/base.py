@@ -299,7 +299,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # The same choices in several components (agreements, their scores) get one name.
+    "ENUM_NAME_OVERRIDES": {"AgreementStatusEnum": "assessments.choices.AgreementStatus"},
 }
 # Rows written in the last few seconds are held back from the sync order (updated_at, id), so that
 # a write still committing when a client reads can never be skipped (api.pagination).

@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.dashboards.conftest import two_teams  # noqa: F401 (the dashboards' two teams: scores and heatmap tests)
+
 
 @dataclass
 class ApiClient:

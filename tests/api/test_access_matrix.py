@@ -120,6 +120,13 @@ ROWS = [
         body=lambda o: {"comment": "Check the partner's record."}, if_match=lambda o: o["submitted"].version,
         changed=lambda o: _status(o, "submitted") != AssessmentStatus.SUBMITTED,
     ),
+    # Scores and the heatmap: read only; lists count the caller's teams only (tests/api/test_scores.py).
+    Row("score-agreement-list", lambda o: [], LISTS),
+    Row("score-agreement-detail", lambda o: [o["scored"].agreement_id], DETAIL),
+    Row("score-partner-list", lambda o: [], LISTS),
+    Row("score-category-list", lambda o: [], LISTS),
+    Row("score-portfolio", lambda o: [], LISTS),
+    Row("heatmap", lambda o: [], LISTS),
     Row("schema", lambda o: [], PUBLIC),
     Row("docs", lambda o: [], PUBLIC),
 ]
@@ -127,8 +134,13 @@ ROWS = [
 
 @pytest.fixture
 def objects(world):
+    from assessments.aggregation import scores_full_recompute
+
     agreement = world.agreement()
+    scored = world.approved()
+    scores_full_recompute()
     return {
+        "scored": scored,
         "agreement": agreement,
         "partner": agreement.partners.get(),
         "fresh_agreement": world.agreement(),
