@@ -35,6 +35,9 @@ def sample_pages(world) -> list[str]:
         "/api/v1/agreements/",
         f"/api/v1/agreements/{agreement.pk}/",
         "/api/v1/catalogues/",
+        "/api/v1/scores/portfolio/",
+        "/api/v1/scores/partners/",
+        "/api/v1/heatmap/",
     ]
 
 
