@@ -1,6 +1,7 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
 from django import template
+from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -32,21 +33,46 @@ def describers(field, hint=False, conflict=False) -> str:
     return " ".join(ids)
 
 
+def _input_html(data: dict) -> str:
+    """The ``<input>`` of an option's ``data`` (a ``BoundWidget.data``), as Django's
+    ``django/forms/widgets/input.html`` and ``attrs.html`` write it, escaped."""
+    html = f'<input type="{escape(data["type"])}" name="{escape(data["name"])}"'
+    if data["value"] is not None:
+        html += f' value="{escape(data["value"])}"'
+    for name, value in data["attrs"].items():  # in order, as django/forms/widgets/attrs.html
+        if value is True:
+            html += f" {escape(name)}"
+        elif value is not False:
+            html += f' {escape(name)}="{escape(value)}"'
+    return html + ">"
+
+
 @register.simple_tag
 def option_input(option) -> str:
     """The ``<input>`` of one radio or checkbox option, built here: ``{{ option.tag }}`` renders the
     same markup through a widget template per option, which dominated the assessment form's time
     (some 60 options per category)."""
-    data = option.data
-    html = format_html('<input type="{}" name="{}"', data["type"], data["name"])
-    if data["value"] is not None:
-        html += format_html(' value="{}"', data["value"])
-    for name, value in data["attrs"].items():  # in order, as django/forms/widgets/attrs.html
-        if value is True:
-            html += format_html(" {}", name)
-        elif value is not False:
-            html += format_html(' {}="{}"', name, value)
-    return html + mark_safe(">")
+    return mark_safe(_input_html(option.data))  # noqa: S308  (every value escaped by _input_html)
+
+
+@register.simple_tag
+def choice_options(field, inline=False) -> str:
+    """Every option of a radio or checkbox ``field``: its input, label and description (tied to the
+    input by ``aria-describedby``, see ``assessments.forms.DescribedRadioSelect``), each in a
+    ``div.option`` (``option--inline`` when ``inline``; ``option--none`` for the "not rated" choice
+    of a level). Built in one loop over Django's own option data rather than a template loop: the
+    assessment form has some 300 options, and their template work was most of its time."""
+    out = []
+    for option in field.subwidgets:
+        data = option.data
+        css = "option option--inline" if inline else ("option option--none" if data["value"] == "" else "option")
+        label_for = escape(option.id_for_label)
+        html = (f'\n    <div class="{css}">\n      {_input_html(data)}\n'
+                f'      <label for="{label_for}">{escape(option.choice_label)}</label>\n')
+        if data.get("description"):
+            html += f'      <span class="option__desc" id="{label_for}_desc">{escape(data["description"])}</span>\n'
+        out.append(html + "    </div>")
+    return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
 
 
 @register.simple_tag
