@@ -1,6 +1,7 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
 from django import template
+from django.utils.formats import localize
 from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -73,6 +74,43 @@ def choice_options(field, inline=False) -> str:
             html += f'      <span class="option__desc" id="{label_for}_desc">{escape(data["description"])}</span>\n'
         out.append(html + "    </div>")
     return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
+
+
+@register.simple_tag
+def heatmap_table_rows(table, partner_links) -> str:
+    """The body rows of the dashboard's heatmap table ("Show data"): per partner its name (to its
+    page), its score (and how it is made), then per category the cell's score and band linking to
+    the ratings behind it, or a dash. ``table``: ``Heatmap.grid()``; ``partner_links``: partner id ->
+    (page URL, score URL). One loop over plain data: a page holds 50 partners x 11 columns, and a
+    template loop per cell cost more than the rest of the dashboard's markup."""
+    out = []
+    for row, cells in table:
+        page_url, score_url = partner_links[row.partner_id]
+        name = escape(row.name)
+        html = (f'\n        <tr>\n          <th scope="row"><a href="{escape(page_url)}">{name}</a></th>\n'
+                f'          <td class="nowrap">{escape(localize(row.tally.score))} <a class="muted" '
+                f'href="{escape(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
+                f"</a></td>")
+        for _code, cell, band, url in cells:
+            if cell:
+                label = escape(band.label if band else "")
+                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{escape(localize(cell.tally.score))}'
+                         f'<span class="visually-hidden">, {name},</span> {label}</a></td>')
+            else:
+                html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'
+        out.append(html + "\n        </tr>")
+    return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
+
+
+@register.simple_tag
+def select_options(options, chosen=()) -> str:
+    """``<option>`` elements for ``options`` (value, label) pairs, those whose value is among the
+    first items of ``chosen`` selected: one loop, not a template loop per option."""
+    selected = {value for value, *_ in chosen}
+    return mark_safe("".join(  # noqa: S308  (every value escaped)
+        f'<option value="{escape(value)}"{" selected" if value in selected else ""}>{escape(label)}</option>'
+        for value, label in options
+    ))
 
 
 @register.simple_tag
