@@ -1,6 +1,6 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
-from django import template
+from django import forms, template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
@@ -18,6 +18,18 @@ def field_widget(field, hint=False, conflict=False):
         attrs["aria-describedby"] = described_by
     if field.errors:
         attrs["aria-invalid"] = "true"
+    widget = field.field.widget
+    if type(widget) is forms.Textarea and not field.field.localize:
+        # What django/forms/widgets/textarea.html writes, without a template per text box (the
+        # assessment form has thirty): the same context, so the same attributes in the same order.
+        # As BoundField.as_widget() builds them, then Widget.get_context().
+        attrs = field.build_widget_attrs(attrs, widget)
+        if field.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", field.auto_id)
+        context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+        value = escape(context["value"]) if context["value"] else ""
+        return mark_safe(f'<textarea name="{escape(context["name"])}"{_attrs_html(context["attrs"])}>\n'  # noqa: S308
+                         f"{value}</textarea>")
     return field.as_widget(attrs=attrs)
 
 
@@ -40,12 +52,18 @@ def _input_html(data: dict) -> str:
     html = f'<input type="{escape(data["type"])}" name="{escape(data["name"])}"'
     if data["value"] is not None:
         html += f' value="{escape(data["value"])}"'
-    for name, value in data["attrs"].items():  # in order, as django/forms/widgets/attrs.html
+    return html + _attrs_html(data["attrs"]) + ">"
+
+
+def _attrs_html(attrs: dict) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them, in order, escaped."""
+    html = ""
+    for name, value in attrs.items():
         if value is True:
             html += f" {escape(name)}"
         elif value is not False:
             html += f' {escape(name)}="{escape(value)}"'
-    return html + ">"
+    return html
 
 
 @register.simple_tag

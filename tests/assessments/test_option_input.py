@@ -51,3 +51,23 @@ def test_choice_options_is_the_markup_of_the_template_loop(data, inline):
         assert built == _template_options(form[name], inline=inline)
     assert 'class="option option--none"' in choice_options(form["level"])  # the "not rated" choice
     assert "Likely &lt;b&gt;" in choice_options(form["level"])  # labels are escaped
+
+
+class Texts(forms.Form):
+    rationale = forms.CharField(required=False, max_length=50, widget=forms.Textarea(attrs={"rows": 4}))
+    evidence = forms.CharField(max_length=5, widget=forms.Textarea(attrs={"rows": 3}), help_text="Sources.")
+
+
+@pytest.mark.parametrize("data", [None, {"rationale": 'Because <b>"x" & y</b>', "evidence": "too long"}, {}])
+@pytest.mark.parametrize(("hint", "conflict"), [(False, False), (True, True)])
+def test_a_text_box_is_the_markup_of_the_widget_template(data, hint, conflict):
+    from assessments.templatetags.riskboard_ui import describers, field_widget
+
+    form = Texts(data, prefix="c3", initial={"rationale": "Saved <i>text</i>"})
+    for name in ("rationale", "evidence"):
+        field = form[name]
+        attrs = {"aria-describedby": describers(field, hint=hint, conflict=conflict)}
+        if field.errors:
+            attrs["aria-invalid"] = "true"
+        expected = field.as_widget(attrs={k: v for k, v in attrs.items() if v})
+        assert field_widget(field, hint=hint, conflict=conflict) == expected
