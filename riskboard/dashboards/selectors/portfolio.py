@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Max, QuerySet, Sum, Value, When
-from django.db.models.lookups import Exact
+from django.db.models import Count, Max, QuerySet
 
 from assessments import scoring
 from assessments.aggregation.catalogue_rules import RATING_COLUMNS, CatalogueRules, confidence_widening, rating_levels
@@ -271,16 +270,18 @@ class BandDistribution:
 
 
 def band_distribution(*, filters: DashboardFilters) -> BandDistribution:
-    """Counted agreements per headline band and per worst category band (one query)."""
-    worst = worst_category_rank()
-    row = scored_agreements(filters=filters).aggregate(
-        **{f"headline_{k}": Sum(Case(When(band_rank=k, then=Value(1)), default=Value(0))) for k in RANKS},
-        **{f"worst_{k}": Sum(Case(When(Exact(worst, k), then=Value(1)), default=Value(0))) for k in RANKS},
-    )
-    return BandDistribution(
-        headline=tuple(int(row[f"headline_{k}"] or 0) for k in RANKS),
-        worst=tuple(int(row[f"worst_{k}"] or 0) for k in RANKS),
-    )
+    """Counted agreements per headline band and per worst category band (one query: grouped by the
+    pair, at most 7 x 7 groups, then summed per side; one CASE per row rather than twelve sums of
+    one each, which cost more to build than to run)."""
+    headline, worst = [0] * len(RANKS), [0] * len(RANKS)
+    rows = scored_agreements(filters=filters).order_by().values_list("band_rank", worst_category_rank()).annotate(
+        n=Count("pk"))
+    for band_rank, worst_rank, n in rows:
+        if band_rank in RANKS:
+            headline[band_rank - 1] += n
+        if worst_rank in RANKS:
+            worst[worst_rank - 1] += n
+    return BandDistribution(headline=tuple(headline), worst=tuple(worst))
 
 
 def portfolio_tally(*, filters: DashboardFilters) -> scoring.Tally:
