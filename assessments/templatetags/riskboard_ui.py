@@ -1,6 +1,8 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
-from django import template
+from django import forms, template
+from django.utils.formats import localize
+from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -16,6 +18,18 @@ def field_widget(field, hint=False, conflict=False):
         attrs["aria-describedby"] = described_by
     if field.errors:
         attrs["aria-invalid"] = "true"
+    widget = field.field.widget
+    if type(widget) is forms.Textarea and not field.field.localize:
+        # What django/forms/widgets/textarea.html writes, without a template per text box (the
+        # assessment form has thirty): the same context, so the same attributes in the same order.
+        # As BoundField.as_widget() builds them, then Widget.get_context().
+        attrs = field.build_widget_attrs(attrs, widget)
+        if field.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", field.auto_id)
+        context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+        value = escape(context["value"]) if context["value"] else ""
+        return mark_safe(f'<textarea name="{escape(context["name"])}"{_attrs_html(context["attrs"])}>\n'  # noqa: S308
+                         f"{value}</textarea>")
     return field.as_widget(attrs=attrs)
 
 
@@ -32,21 +46,89 @@ def describers(field, hint=False, conflict=False) -> str:
     return " ".join(ids)
 
 
+def _input_html(data: dict) -> str:
+    """The ``<input>`` of an option's ``data`` (a ``BoundWidget.data``), as Django's
+    ``django/forms/widgets/input.html`` and ``attrs.html`` write it, escaped."""
+    html = f'<input type="{escape(data["type"])}" name="{escape(data["name"])}"'
+    if data["value"] is not None:
+        html += f' value="{escape(data["value"])}"'
+    return html + _attrs_html(data["attrs"]) + ">"
+
+
+def _attrs_html(attrs: dict) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them, in order, escaped."""
+    html = ""
+    for name, value in attrs.items():
+        if value is True:
+            html += f" {escape(name)}"
+        elif value is not False:
+            html += f' {escape(name)}="{escape(value)}"'
+    return html
+
+
 @register.simple_tag
 def option_input(option) -> str:
     """The ``<input>`` of one radio or checkbox option, built here: ``{{ option.tag }}`` renders the
     same markup through a widget template per option, which dominated the assessment form's time
     (some 60 options per category)."""
-    data = option.data
-    html = format_html('<input type="{}" name="{}"', data["type"], data["name"])
-    if data["value"] is not None:
-        html += format_html(' value="{}"', data["value"])
-    for name, value in data["attrs"].items():  # in order, as django/forms/widgets/attrs.html
-        if value is True:
-            html += format_html(" {}", name)
-        elif value is not False:
-            html += format_html(' {}="{}"', name, value)
-    return html + mark_safe(">")
+    return mark_safe(_input_html(option.data))  # noqa: S308  (every value escaped by _input_html)
+
+
+@register.simple_tag
+def choice_options(field, inline=False) -> str:
+    """Every option of a radio or checkbox ``field``: its input, label and description (tied to the
+    input by ``aria-describedby``, see ``assessments.forms.DescribedRadioSelect``), each in a
+    ``div.option`` (``option--inline`` when ``inline``; ``option--none`` for the "not rated" choice
+    of a level). Built in one loop over Django's own option data rather than a template loop: the
+    assessment form has some 300 options, and their template work was most of its time."""
+    out = []
+    for option in field.subwidgets:
+        data = option.data
+        css = "option option--inline" if inline else ("option option--none" if data["value"] == "" else "option")
+        label_for = escape(option.id_for_label)
+        html = (f'\n    <div class="{css}">\n      {_input_html(data)}\n'
+                f'      <label for="{label_for}">{escape(option.choice_label)}</label>\n')
+        if data.get("description"):
+            html += f'      <span class="option__desc" id="{label_for}_desc">{escape(data["description"])}</span>\n'
+        out.append(html + "    </div>")
+    return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
+
+
+@register.simple_tag
+def heatmap_table_rows(table, partner_links) -> str:
+    """The body rows of the dashboard's heatmap table ("Show data"): per partner its name (to its
+    page), its score (and how it is made), then per category the cell's score and band linking to
+    the ratings behind it, or a dash. ``table``: ``Heatmap.grid()``; ``partner_links``: partner id ->
+    (page URL, score URL). One loop over plain data: a page holds 50 partners x 11 columns, and a
+    template loop per cell cost more than the rest of the dashboard's markup."""
+    out = []
+    for row, cells in table:
+        page_url, score_url = partner_links[row.partner_id]
+        name = escape(row.name)
+        html = (f'\n        <tr>\n          <th scope="row"><a href="{escape(page_url)}">{name}</a></th>\n'
+                f'          <td class="nowrap">{escape(localize(row.tally.score))} <a class="muted" '
+                f'href="{escape(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
+                f"</a></td>")
+        for _code, cell, band, url in cells:
+            if cell:
+                label = escape(band.label if band else "")
+                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{escape(localize(cell.tally.score))}'
+                         f'<span class="visually-hidden">, {name},</span> {label}</a></td>')
+            else:
+                html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'
+        out.append(html + "\n        </tr>")
+    return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
+
+
+@register.simple_tag
+def select_options(options, chosen=()) -> str:
+    """``<option>`` elements for ``options`` (value, label) pairs, those whose value is among the
+    first items of ``chosen`` selected: one loop, not a template loop per option."""
+    selected = {value for value, *_ in chosen}
+    return mark_safe("".join(  # noqa: S308  (every value escaped)
+        f'<option value="{escape(value)}"{" selected" if value in selected else ""}>{escape(label)}</option>'
+        for value, label in options
+    ))
 
 
 @register.simple_tag

@@ -189,7 +189,9 @@ class AssessmentEditView(View):
             return redirect(_detail_url(self.assessment))
         self.load()
         forms = self.forms()
-        return self.render(forms, version=self.assessment.version, snapshot=snapshot_dumps(self.saved_states()))
+        # The unbound forms hold the saved state: the snapshot is taken from them, not from a second set.
+        saved = {form.category.pk: form.state() for form in forms}
+        return self.render(forms, version=self.assessment.version, snapshot=snapshot_dumps(saved))
 
     # --- POST ----------------------------------------------------------------------------------
 

@@ -303,11 +303,12 @@ def test_incremental_statement_count_does_not_grow_with_the_portfolio(django_ass
     for seed, size in ((11, 10), (12, 60)):
         build_portfolio(seed=seed, agreements=size)
         aggregation.scores_full_recompute()
-        # An active agreement: its change reaches partner, category and portfolio rows in both portfolios
-        # (an inactive one's writes only its own score, which would compare two different paths).
-        agreement = Assessment.objects.filter(
-            status=AssessmentStatus.APPROVED, agreement__status=AgreementStatus.ACTIVE
-        ).order_by("-id").first().agreement
+        # An active agreement with a partner in both portfolios, so that both recomputes write every
+        # level (an inactive one writes its own score only: fewer statements, whatever the size).
+        agreement = (Assessment.objects.filter(status=AssessmentStatus.APPROVED,
+                                               agreement__status=AgreementStatus.ACTIVE,
+                                               agreement__partners__isnull=False)
+                     .order_by("-id").first().agreement)
         approve_new_assessment(agreement=agreement, rng=random.Random(seed))
         with django_assert_max_num_queries(25) as captured:
             aggregation.agreements_recompute(agreement_ids=[agreement.pk])

@@ -6,7 +6,7 @@ import pytest
 from django import forms
 
 from assessments.forms import DescribedCheckboxSelectMultiple, DescribedRadioSelect
-from assessments.templatetags.riskboard_ui import option_input
+from assessments.templatetags.riskboard_ui import choice_options, option_input
 
 
 class Sample(forms.Form):
@@ -27,3 +27,47 @@ def test_each_option_is_the_markup_of_the_widget_template(data):
     assert len(options) == 5
     for option in options:
         assert option_input(option) == option.tag()
+
+
+def _template_options(field, *, inline: bool) -> str:
+    """The options as the template loop that ``{% choice_options %}`` replaced wrote them."""
+    from django.template import Context, Template
+
+    css = "option option--inline" if inline else "option{% if radio.data.value == '' %} option--none{% endif %}"
+    return Template(
+        "{% load riskboard_ui %}{% for radio in field %}<div class=\"" + css + "\">{% option_input radio %}"
+        '<label for="{{ radio.id_for_label }}">{{ radio.choice_label }}</label>'
+        '{% if radio.data.description %}<span class="option__desc" id="{{ radio.id_for_label }}_desc">'
+        "{{ radio.data.description }}</span>{% endif %}</div>{% endfor %}"
+    ).render(Context({"field": field}))
+
+
+@pytest.mark.parametrize("data", [{}, {"level": "2", "safeguards": ["7", "8"]}, {"level": ""}])
+@pytest.mark.parametrize("inline", [False, True])
+def test_choice_options_is_the_markup_of_the_template_loop(data, inline):
+    form = Sample(data or None, prefix="c3")
+    for name in ("level", "safeguards"):
+        built = "".join(line.strip() for line in choice_options(form[name], inline=inline).splitlines())
+        assert built == _template_options(form[name], inline=inline)
+    assert 'class="option option--none"' in choice_options(form["level"])  # the "not rated" choice
+    assert "Likely &lt;b&gt;" in choice_options(form["level"])  # labels are escaped
+
+
+class Texts(forms.Form):
+    rationale = forms.CharField(required=False, max_length=50, widget=forms.Textarea(attrs={"rows": 4}))
+    evidence = forms.CharField(max_length=5, widget=forms.Textarea(attrs={"rows": 3}), help_text="Sources.")
+
+
+@pytest.mark.parametrize("data", [None, {"rationale": 'Because <b>"x" & y</b>', "evidence": "too long"}, {}])
+@pytest.mark.parametrize(("hint", "conflict"), [(False, False), (True, True)])
+def test_a_text_box_is_the_markup_of_the_widget_template(data, hint, conflict):
+    from assessments.templatetags.riskboard_ui import describers, field_widget
+
+    form = Texts(data, prefix="c3", initial={"rationale": "Saved <i>text</i>"})
+    for name in ("rationale", "evidence"):
+        field = form[name]
+        attrs = {"aria-describedby": describers(field, hint=hint, conflict=conflict)}
+        if field.errors:
+            attrs["aria-invalid"] = "true"
+        expected = field.as_widget(attrs={k: v for k, v in attrs.items() if v})
+        assert field_widget(field, hint=hint, conflict=conflict) == expected

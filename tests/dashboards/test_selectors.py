@@ -212,7 +212,7 @@ def test_median_of_counts():
 def test_the_stored_path_and_the_filtered_path_agree_for_the_same_scope(portfolio, who):
     """With no filter but the team, the dashboard reads the stored per-team tallies; the on-the-fly
     SQL over the same agreements must give the same partners, order, tallies and dates."""
-    from riskboard.dashboards.selectors.portfolio import partner_rows_stored
+    from riskboard.dashboards.selectors.portfolio import partner_category_cells_stored, partner_rows_stored
     from riskboard.dashboards.selectors.scope import agreement_tally_aggregates, tally_from
 
     user = _user(Role.MANAGER, portfolio.teams[0]) if who == "manager" else _user(Role.AUDITOR)
@@ -224,5 +224,8 @@ def test_the_stored_path_and_the_filtered_path_agree_for_the_same_scope(portfoli
     assert stored  # something to compare
     heatmap = selectors.partner_heatmap(filters=filters, rules=selectors.scoring_rules(), per_page=5)
     assert heatmap.rows == on_the_fly[:5]  # last assessment dates included
+    ids = [row.partner_id for row in on_the_fly]
+    filtered_cells = selectors.partner_category_cells(filters=filters, rules=selectors.scoring_rules(), partner_ids=ids)
+    assert partner_category_cells_stored(filters=filters, partner_ids=ids) == filtered_cells and filtered_cells
     filtered = tally_from(selectors.scored_agreements(filters=filters).aggregate(**agreement_tally_aggregates()))
     assert selectors.portfolio_tally(filters=filters) == filtered and filtered.n
