@@ -364,7 +364,7 @@ def _queries(client, url, **params) -> int:
     # The token, its user's grants, then: the page; + partner names and pending marks; + pending marks;
     # the heatmap's partners and its cells.
     ("/api/v1/scores/agreements/", 3), ("/api/v1/scores/partners/", 5), ("/api/v1/scores/categories/", 4),
-    ("/api/v1/heatmap/", 4),
+    ("/api/v1/heatmap/", 5),
 ])
 def test_a_score_list_costs_the_same_queries_whatever_its_page_size(api, world, tokens, url, ceiling):
     for _ in range(12):
