@@ -31,19 +31,43 @@ _RELIABLE = {
 @shared_task(soft_time_limit=60, time_limit=90, **_RELIABLE)
 def agreement_scores_recompute(agreement_id: int) -> int:
     """Recompute one agreement and apply the deltas to its partners, categories and the portfolio."""
-    return aggregation.agreements_recompute(agreement_ids=[agreement_id])
+    done = aggregation.agreements_recompute(agreement_ids=[agreement_id])
+    _summaries_refresh_next()
+    return done
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **_RELIABLE)
 def scores_sweep() -> dict:
     """Recompute whatever is still marked dirty (beat: every minute)."""
-    return vars(aggregation.scores_sweep())
+    result = vars(aggregation.scores_sweep())
+    _summaries_refresh_next()
+    return result
 
 
 @shared_task(soft_time_limit=1800, time_limit=2100, **_RELIABLE)
 def scores_full_recompute() -> dict:
     """Rebuild every score from the ratings and take the day's snapshot (beat: nightly)."""
-    return aggregation.scores_full_recompute().rows
+    rows = aggregation.scores_full_recompute().rows
+    _summaries_refresh_next()
+    return rows
+
+
+@shared_task(soft_time_limit=600, time_limit=660, **_RELIABLE)
+def dashboard_summaries_refresh() -> int:
+    """Recompute the dashboard summaries that are out of date (after each recompute; beat: every
+    minute, which also catches the change of day)."""
+    from riskboard.dashboards.services import dashboard_summaries_refresh as refresh  # the dashboards read this app
+
+    return refresh()
+
+
+def _summaries_refresh_next() -> None:
+    """Queue the dashboard summaries' refresh; never fail the recompute that asks for it (until the
+    refresh has run, dashboards compute from the stored scores, and the beat retries it)."""
+    try:
+        dashboard_summaries_refresh.apply_async(retry=False)
+    except Exception:
+        logger.warning("Could not queue the dashboard summaries' refresh now; the beat will.", exc_info=True)
 
 
 def publish_on_commit(task, **kwargs) -> None:

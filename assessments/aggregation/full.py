@@ -213,6 +213,12 @@ def scores_full_recompute(
         result.rows["cleared_marks"] = cursor.rowcount
         cursor.execute(dialect.drop_temp("rb_scores_marks"), [])
         stage("dirty marks")
+        # Every team's dashboard summary is out of date (a row for each team, so that the worker
+        # refreshes them all; one statement, as many rows as teams; SQLite needs the WHERE to parse it).
+        cursor.execute(
+            f"INSERT INTO {T.dashboard_summary} (team_id, generation) SELECT id, 1 FROM {T.team} WHERE 1 = 1 "
+            f"ON CONFLICT (team_id) DO UPDATE SET generation = {T.dashboard_summary}.generation + 1", []
+        )
     result.seconds = time.perf_counter() - started
     logger.info("Full score recompute: %s in %.2f s", result.rows, result.seconds)
     return result

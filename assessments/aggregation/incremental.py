@@ -243,6 +243,23 @@ def _mark_deletes(marks: list[tuple[int, int]], *, postgres: bool) -> list[_Writ
     ]
 
 
+def _summaries_outdated(team_ids: list[int], *, postgres: bool) -> list[_Write]:
+    """Bump the dashboard summary generation of ``team_ids`` (creating their rows): the worker
+    refreshes them, and until then dashboards do not read them (``DashboardSummary``)."""
+    if not team_ids:
+        return []
+    conflict = (f"ON CONFLICT (team_id) DO UPDATE SET generation = {T.dashboard_summary}.generation + 1")
+    if postgres:
+        return [_Write(T.dashboard_summary, (
+            f"INSERT INTO {T.dashboard_summary} (team_id, generation) SELECT u.team_id, 1 "
+            f"FROM unnest(%s::BIGINT[]) AS u(team_id) WHERE {_team_exists('u.team_id')} {conflict}"
+        ), [team_ids])]
+    return [_Write(T.dashboard_summary, (
+        f"INSERT INTO {T.dashboard_summary} (team_id, generation) SELECT id, 1 FROM {T.team} "
+        f"WHERE id IN ({_marks(team_ids)}) {conflict}"
+    ), team_ids)]
+
+
 def _read(cursor, dialect: Dialect, ids: list[int]):
     """In one query: each agreement's status, owner team, dirty mark, stored score and partners, and the complete
     ratings of its latest approved assessment and of the assessment its stored score was made from
@@ -324,6 +341,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
 
         deltas: dict[tuple, scoring.Tally] = {}
         upserts, removed = [], []
+        touched: set[int] = set()  # teams whose dashboard summary this changes
         for agreement_id in ids:
             partner_ids = partners.get(agreement_id, ())
             result, scores = None, ()
@@ -344,6 +362,13 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
                 ))
             for key, delta in scoring.contributions_delta(old, scoring.agreement_contributions(new)).items():
                 deltas[key] = deltas.get(key, scoring.Tally()) + delta
+            now_stored = None if result is None else (
+                *latest[agreement_id], active, partner_ids, teams[agreement_id], result)
+            was_stored = None if old_row is None else (
+                old_row.assessment_id, old_row.catalogue_id, old_row.is_active, old_row.partner_ids, old_row.team_id,
+                old_row.result)
+            if now_stored != was_stored:
+                touched.update(row[4] for row in (now_stored, was_stored) if row is not None)
             if result is not None:
                 row = {
                     "agreement_id": agreement_id, "assessment_id": latest[agreement_id][0],
@@ -371,6 +396,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
             writes += _tally_upserts(table=table, key_columns=key_columns, rows=by_level[level], db_now=db_now,
                                      postgres=postgres)
         writes += _mark_deletes(marks, postgres=postgres)
+        writes += _summaries_outdated(sorted(touched), postgres=postgres)
         if writes:
             _execute_writes(cursor, writes, postgres=postgres)
     return len(ids)

@@ -26,6 +26,7 @@ from ..models import (
     AgreementScore,
     Assessment,
     CategoryScore,
+    DashboardSummary,
     DirtyAgreement,
     PartnerCategoryScore,
     PartnerScore,
@@ -33,6 +34,7 @@ from ..models import (
     Rating,
     ScoresLock,
     ScoreSnapshot,
+    Team,
 )
 from ..models.querysets import LATEST_APPROVED_FIRST
 from ..rules import LEVEL_FIELDS
@@ -65,6 +67,8 @@ class T:
     snapshot = ScoreSnapshot._meta.db_table
     scores_lock = ScoresLock._meta.db_table
     dirty = DirtyAgreement._meta.db_table
+    dashboard_summary = DashboardSummary._meta.db_table
+    team = Team._meta.db_table
 
 
 def mix(expr: str) -> str:

@@ -227,6 +227,9 @@ def demo_seed(*, catalogue: RiskCatalogue, password: str, seed: int = DEMO_SEED)
     # The history bypassed the services, so no recompute was queued: score everything now, in this
     # process, so that the pages show scores at once. Rerunnable: a second seed rewrites the same rows.
     aggregation.scores_full_recompute()
+    from riskboard.dashboards.services import dashboard_summaries_refresh  # the dashboards read this app
+
+    dashboard_summaries_refresh()
     return created
 
 

@@ -15,6 +15,8 @@ __all__ = [
 from .aggregates import (
     AgreementScore,
     CategoryScore,
+    DashboardCellDate,
+    DashboardSummary,
     DirtyAgreement,
     PartnerCategoryScore,
     PartnerScore,
@@ -27,6 +29,8 @@ from .aggregates import (
 __all__ += [
     "AgreementScore",
     "CategoryScore",
+    "DashboardCellDate",
+    "DashboardSummary",
     "DirtyAgreement",
     "PartnerCategoryScore",
     "PartnerScore",

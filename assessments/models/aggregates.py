@@ -285,3 +285,47 @@ class DirtyAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"Agreement {self.agreement_id} dirty since {self.marked_at} ({self.reason})"
+
+
+class DashboardSummary(models.Model):
+    """What one team's dashboard shows of its current state, computed ahead by the worker.
+
+    Derived from the stored scores with the dashboard's own selectors (``riskboard.dashboards.
+    summaries``), so that a dashboard request reads a few rows whatever the portfolio's size. Every
+    recompute that touches the team bumps ``generation`` in its own transaction (the full
+    recompute bumps every team's); the summary is current only while ``summarised_generation``
+    equals it and ``day`` is today (movers and reviews due depend on the day). A dashboard never
+    shows a summary that is not current: it computes from the stored scores instead.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="dashboard_summary")
+    generation = models.BigIntegerField(default=1)
+    summarised_generation = models.BigIntegerField(null=True, blank=True)
+    day = models.DateField(null=True, blank=True, help_text="The day the summary was computed for.")
+    data = models.JSONField(null=True, blank=True, help_text="What its dashboard reads (see riskboard.dashboards.selectors.summaries).")
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Dashboard summary of team {self.team_id}"
+
+    @property
+    def is_current_generation(self) -> bool:
+        return self.summarised_generation == self.generation
+
+
+class DashboardCellDate(models.Model):
+    """The latest ``as_of`` of the current ratings behind one heatmap cell (partner x category) of
+    one team: the hover's "last assessed", rewritten with the team's ``DashboardSummary``."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category_code = models.CharField(max_length=64)
+    last_assessed = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "partner", "category_code"], name="dashboardcelldate_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner {self.partner_id} in {self.category_code} for team {self.team_id}: {self.last_assessed}"

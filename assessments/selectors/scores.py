@@ -177,13 +177,20 @@ def scoped_computed_at(
 
 
 def scoped_partner_tallies_named(
-    *, team_ids: frozenset[int] | None
+    *, team_ids: frozenset[int] | None, partner_ids: Iterable[int] | None = None
 ) -> list[tuple[int, str, scoring.Tally]]:
     """Every partner counting something for ``team_ids`` (None: every team): (id, name, tally
-    summed over the teams). One query (none for an empty team set)."""
+    summed over the teams); ``partner_ids`` limits the partners read. One query (none when
+    nothing can match)."""
     if team_ids is not None and not team_ids:
         return []
-    rows = _in_teams(PartnerScore.objects.all(), team_ids).order_by().values("partner_id", "partner__name")
+    rows = _in_teams(PartnerScore.objects.all(), team_ids)
+    if partner_ids is not None:
+        partner_ids = sorted({int(p) for p in partner_ids})
+        if not partner_ids:
+            return []
+        rows = rows.filter(partner_id__in=partner_ids)
+    rows = rows.order_by().values("partner_id", "partner__name")
     return [(row["partner_id"], row["partner__name"], tally_of_sums(row)) for row in rows.annotate(**_sums())]
 
 

@@ -1,7 +1,6 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
 from django import forms, template
-from django.utils.formats import localize
 from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -94,6 +93,13 @@ def choice_options(field, inline=False) -> str:
     return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
 
 
+def _score_text(score) -> str:
+    """A score as the templates show it (two decimals, "." as separator: the site's one locale,
+    en-GB, has no thousands separator for numbers this small), without ``localize``'s per-value
+    format lookups, which cost more than the rest of a 500-cell table."""
+    return "" if score is None else f"{score}"
+
+
 @register.simple_tag
 def heatmap_table_rows(table, partner_links) -> str:
     """The body rows of the dashboard's heatmap table ("Show data"): per partner its name (to its
@@ -106,13 +112,13 @@ def heatmap_table_rows(table, partner_links) -> str:
         page_url, score_url = partner_links[row.partner_id]
         name = escape(row.name)
         html = (f'\n        <tr>\n          <th scope="row"><a href="{escape(page_url)}">{name}</a></th>\n'
-                f'          <td class="nowrap">{escape(localize(row.tally.score))} <a class="muted" '
+                f'          <td class="nowrap">{_score_text(row.tally.score)} <a class="muted" '
                 f'href="{escape(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
                 f"</a></td>")
         for _code, cell, band, url in cells:
             if cell:
                 label = escape(band.label if band else "")
-                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{escape(localize(cell.tally.score))}'
+                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{_score_text(cell.tally.score)}'
                          f'<span class="visually-hidden">, {name},</span> {label}</a></td>')
             else:
                 html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'

@@ -8,9 +8,10 @@ Views are thin: filters and scope from ``filtersets``, numbers from ``selectors`
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -63,7 +64,8 @@ def _has_role(user) -> bool:
 
 
 def _heatmap_link(filters: DashboardFilters) -> Callable[[int, str], str]:
-    return _link_maker("dashboards:heatmap-cell", int, str, query=filters.querystring)
+    # Cached: the table and the figure link the same cells.
+    return functools.cache(_link_maker("dashboards:heatmap-cell", int, str, query=filters.querystring))
 
 
 def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
@@ -99,17 +101,33 @@ def dashboard(request):
     filters = dashboard_filters(user=user, data=request.GET)
     rules = selectors.scoring_rules()
     scale = rules.scale
-    heatmap = selectors.partner_heatmap(filters=filters, rules=rules, page=request.GET.get("page"))
+    # The teams' summaries when current (a few rows whatever the portfolio's size), else the same
+    # numbers computed from the stored scores.
+    summaries = selectors.current_summaries(filters=filters)
+    heatmap = selectors.partner_heatmap(
+        filters=filters, rules=rules, page=request.GET.get("page"),
+        order=summaries.partner_order if summaries else None, cell_dates=summaries.cell_dates if summaries else None,
+    )
     heatmap_link, partner_link = _heatmap_link(filters), _link_maker("dashboards:partner-detail", int)
-    matrix = selectors.risk_matrix_counts(filters=filters, rules=rules)
-    distribution = selectors.band_distribution(filters=filters)
+    matrix = summaries.matrix(rules) if summaries else selectors.risk_matrix_counts(filters=filters, rules=rules)
+    distribution = summaries.distribution() if summaries else selectors.band_distribution(filters=filters)
     portfolio = selectors.portfolio_tally(filters=filters)
-    top = selectors.top_agreements(filters=filters, rules=rules)
+    top = selectors.top_agreements(filters=filters, rules=rules,
+                                   agreement_ids=summaries.top_candidates() if summaries else None)
     trend_partners, trend_codes = selectors.trend_choices(filters=filters, data=request.GET)
+    typed = selectors.trend_partners_typed(filters=filters, data=request.GET, chosen=trend_partners)
+    trend_partners += typed.found
     trends = selectors.dashboard_trends(filters=filters, rules=rules, partners=trend_partners, codes=trend_codes)
-    movers = selectors.dashboard_movers(filters=filters, rules=rules)
+    movers = summaries and summaries.movers(period_days=filters.period_days, rules=rules,
+                                            partner_names=selectors.visible_partner_names(user))
+    movers = movers or selectors.dashboard_movers(filters=filters, rules=rules)
     approvals = selectors.approvals_queue(user=user, agreements=filters.agreements, limit=5)
-    reviews = selectors.reviews_due(user=user, agreements=filters.agreements, limit=5)
+    if summaries:
+        overdue, due_soon = summaries.reviews_due_counts()
+        reviews = selectors.reviews_due_known(overdue=overdue, due_soon=due_soon,
+                                              candidates=summaries.review_candidates(), limit=5)
+    else:
+        reviews = selectors.reviews_due(user=user, agreements=filters.agreements, limit=5)
     bands = scale.ordered
     band_by_rank = dict(scale.bands)
     page = heatmap.page
@@ -139,8 +157,10 @@ def dashboard(request):
         "trends": trends,
         "trend_partners": trend_partners,
         "trend_codes": trend_codes,
-        "trend_partner_options": assessment_selectors.partners_visible_to(user=user).order_by("name")
-        .values_list("pk", "name"),
+        "trend_typed": typed,
+        "trend_max": selectors.MAX_SERIES,
+        "trend_query": urlencode([*(("trend_partner", pk) for pk, _ in trend_partners),
+                                  *(("trend_category", code) for code in trend_codes)]),
         "movers": movers,
         "approvals": approvals,
         "reviews": reviews,

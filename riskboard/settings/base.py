@@ -414,4 +414,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RISKBOARD_SCORES_SWEEP_SECONDS,
         "options": {"expires": RISKBOARD_SCORES_SWEEP_SECONDS},
     },
+    # Dashboard summaries out of date (their refresh after a recompute was lost, or a new day).
+    "dashboard-summaries-refresh": {
+        "task": "assessments.tasks.dashboard_summaries_refresh",
+        "schedule": RISKBOARD_SCORES_SWEEP_SECONDS,
+        "options": {"expires": RISKBOARD_SCORES_SWEEP_SECONDS},
+    },
 }

@@ -5,13 +5,14 @@ from tqdm import tqdm
 
 from assessments import aggregation
 from assessments.models import DirtyAgreement
+from riskboard.dashboards.services import dashboard_summaries_refresh
 
 
 class Command(BaseCommand):
     help = (
         "Recompute scores synchronously, with a progress bar. By default, recompute the agreements marked "
         "dirty (the per-minute sweeper's job); with --full, rebuild every score from the ratings and take "
-        "today's snapshot (the nightly job)."
+        "today's snapshot (the nightly job). Then refresh the dashboard summaries that are out of date."
     )
 
     def add_arguments(self, parser):
@@ -41,5 +42,7 @@ class Command(BaseCommand):
                 ) + f"Recomputed {sweep.agreements} dirty agreement{'s' if sweep.agreements != 1 else ''}."
         except ValueError as exc:  # a catalogue in use cannot be scored
             raise CommandError(str(exc)) from exc
+        refreshed = dashboard_summaries_refresh()
+        message += f" Dashboard summaries refreshed: {refreshed}."
         if verbosity:
             self.stdout.write(self.style.SUCCESS(message))

@@ -13,7 +13,8 @@ the same integers (tests/dashboards check they agree).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from django.core.paginator import Page, Paginator
@@ -22,7 +23,16 @@ from django.db.models import Count, Max, QuerySet
 from assessments import scoring
 from assessments.aggregation.catalogue_rules import RATING_COLUMNS, CatalogueRules, confidence_widening, rating_levels
 from assessments.choices import AssessmentStatus
-from assessments.models import AgreementScore, Assessment, Partner, Rating, ScoreLevel
+from assessments.models import (
+    AgreementScore,
+    Assessment,
+    Partner,
+    PartnerCategoryScore,
+    PartnerScore,
+    Rating,
+    ScoreLevel,
+)
+from assessments.models.aggregates import ScoreTally
 from assessments.models.querysets import COMPLETE_RATING
 from assessments.selectors.scores import (
     scoped_partner_category_tallies,
@@ -140,7 +150,7 @@ def _sorted_rows(rows: list[PartnerRow]) -> list[PartnerRow]:
 
 def _unfingerprinted(tally: scoring.Tally) -> scoring.Tally:
     """The filtered path has no fingerprint (pages do not show it): the stored path drops it too."""
-    return replace(tally, fingerprint=0)
+    return replace(tally, fingerprint=0) if tally.fingerprint else tally
 
 
 def partner_rows_stored(*, filters: DashboardFilters) -> list[PartnerRow]:
@@ -171,39 +181,94 @@ def partner_category_cells(
     return out
 
 
+def cell_last_assessed(*, filters: DashboardFilters, partner_ids: list[int] | None = None) -> QuerySet:
+    """(partner id, category code, latest ``as_of``) of the counted agreements' current ratings,
+    per heatmap cell; ``partner_ids`` limits the partners (one query)."""
+    ratings = current_ratings(filters=filters)
+    # The partner the rows are grouped by is the one this filter joined (as in ``_partner_links``).
+    ratings = (ratings.filter(assessment__agreement__partners__isnull=False) if partner_ids is None
+               else ratings.filter(assessment__agreement__partners__in=partner_ids))
+    return ratings.values_list("assessment__agreement__partners", "category__code").annotate(
+        last_assessed=Max("assessment__as_of")).order_by()
+
+
 def partner_category_cells_stored(
-    *, filters: DashboardFilters, partner_ids: list[int]
+    *, filters: DashboardFilters, partner_ids: list[int], cell_dates: Callable[[list[int]], dict] | None = None
 ) -> dict[tuple[int, str], HeatCell]:
     """``partner_category_cells`` from the stored per-team partner x category tallies of
     ``filters.team_ids`` (valid when ``filters.team_only``), each cell's last assessment read from
-    the counted agreements' current ratings (two queries; the tallies' twelve-aggregate SQL is not
-    built)."""
+    the counted agreements' current ratings, or from ``cell_dates(partner_ids)`` when given (two
+    queries; the tallies' twelve-aggregate SQL is not built)."""
     if not partner_ids:
         return {}
-    tallies = scoped_partner_category_tallies(team_ids=filters.team_ids, partner_ids=partner_ids)
-    last = {
-        (partner_id, code): day
-        for partner_id, code, day in current_ratings(filters=filters)
-        .filter(assessment__agreement__partners__in=partner_ids)
-        .values_list("assessment__agreement__partners", "category__code")
-        .annotate(last_assessed=Max("assessment__as_of")).order_by()
-    }
+    if cell_dates is not None:
+        tallies = _summed_by_key(_in_scope(PartnerCategoryScore.objects.filter(partner_id__in=partner_ids), filters),
+                                 ("partner_id", "category_code"))
+    else:
+        tallies = scoped_partner_category_tallies(team_ids=filters.team_ids, partner_ids=partner_ids)
+    if cell_dates is not None:
+        last = cell_dates(partner_ids)
+    else:
+        last = {(partner_id, code): day
+                for partner_id, code, day in cell_last_assessed(filters=filters, partner_ids=partner_ids)}
     return {key: HeatCell(*key, _unfingerprinted(tally), last.get(key)) for key, tally in tallies.items()}
 
 
+def _in_scope(queryset: QuerySet, filters: DashboardFilters) -> QuerySet:
+    return queryset if filters.team_ids is None else queryset.filter(team_id__in=sorted(filters.team_ids))
+
+
+def _summed_by_key(rows: QuerySet, key_columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> dict:
+    """Stored per-team tally rows added up per key, in Python: ``{key: Tally}`` (without the
+    fingerprint, which pages do not show), or ``{key: (Tally, *extra values)}``. A page's few
+    hundred rows are read as plain columns, quicker than summed in SQL and converted back."""
+    columns = (*ScoreTally.TALLY_FIELDS, *ScoreTally.BAND_FIELDS)
+    width = len(key_columns)
+    sums: dict = {}
+    extras: dict = {}
+    for row in rows.order_by().values_list(*key_columns, *extra, *columns):
+        key = row[0] if width == 1 else row[:width]
+        values = row[width + len(extra):]
+        held = sums.get(key)
+        sums[key] = values if held is None else tuple(map(operator.add, held, values))
+        extras[key] = row[width:width + len(extra)]
+    tallies = {key: scoring.Tally(v[0], v[1], v[2], v[3], v[4], tuple(v[5:]), 0) for key, v in sums.items()}
+    return {key: (tally, *extras[key]) for key, tally in tallies.items()} if extra else tallies
+
+
+def _page_partner_rows(*, filters: DashboardFilters, partner_ids: list[int]) -> dict[int, PartnerRow]:
+    """The stored partner tallies of ``partner_ids`` over the scope's teams, by id (one query)."""
+    if not partner_ids:
+        return {}
+    rows = _in_scope(PartnerScore.objects.filter(partner_id__in=partner_ids), filters)
+    return {pk: PartnerRow(pk, name, tally, None)
+            for pk, (tally, name) in _summed_by_key(rows, ("partner_id",), ("partner__name",)).items()}
+
+
 def partner_heatmap(
-    *, filters: DashboardFilters, rules: ScoringRules, page: int | str | None = 1, per_page: int = HEATMAP_PAGE_SIZE
+    *, filters: DashboardFilters, rules: ScoringRules, page: int | str | None = 1, per_page: int = HEATMAP_PAGE_SIZE,
+    order: list[int] | None = None, cell_dates: Callable[[list[int]], dict] | None = None,
 ) -> Heatmap:
     """The partner x category heatmap: partners by score, ``per_page`` to a page (two queries; three
     on the stored path). The partners' order and scores, and the cells' tallies, come from the
-    stored path when only the team is filtered."""
+    stored path when only the team is filtered.
+
+    ``order`` (stored path only): every partner's id in heatmap order, already known (a team's
+    dashboard summary); then only the page's partners are read. ``cell_dates(partner ids)``: the
+    cells' last-assessed dates, already known, by (partner id, code)."""
     stored = filters.team_only
-    all_rows = partner_rows_stored(filters=filters) if stored else partner_rows(filters=filters)
-    paginator = Paginator(all_rows, per_page, allow_empty_first_page=True)
-    page_obj = paginator.get_page(page)
-    rows = list(page_obj.object_list)
+    if stored and order is not None:
+        paginator = Paginator(order, per_page, allow_empty_first_page=True)
+        page_obj = paginator.get_page(page)
+        by_id = _page_partner_rows(filters=filters, partner_ids=list(page_obj.object_list))
+        rows = [by_id[pk] for pk in page_obj.object_list if pk in by_id]
+    else:
+        all_rows = partner_rows_stored(filters=filters) if stored else partner_rows(filters=filters)
+        paginator = Paginator(all_rows, per_page, allow_empty_first_page=True)
+        page_obj = paginator.get_page(page)
+        rows = list(page_obj.object_list)
     ids = [r.partner_id for r in rows]
-    cells = (partner_category_cells_stored(filters=filters, partner_ids=ids) if stored
+    cells = (partner_category_cells_stored(filters=filters, partner_ids=ids, cell_dates=cell_dates) if stored
              else partner_category_cells(filters=filters, rules=rules, partner_ids=ids))
     if stored:
         # A partner's last assessment is its cells' latest: every counted agreement has a complete
@@ -343,13 +408,20 @@ class TopAgreement:
         return self.score.score_c - self.previous_result.score_c
 
 
-def top_agreements(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 10) -> list[TopAgreement]:
+TOP_ORDER = ("-score_c", "agreement__reference")
+
+
+def top_agreements(
+    *, filters: DashboardFilters, rules: ScoringRules, limit: int = 10, agreement_ids: list[int] | None = None
+) -> list[TopAgreement]:
     """The ``limit`` counted agreements with the highest residual score, each with the score of
-    its previous approved assessment, scored now by the same rules (three queries)."""
-    scores = list(
-        scored_agreements(filters=filters).select_related("agreement", "assessment")
-        .order_by("-score_c", "agreement__reference")[:limit]
-    )
+    its previous approved assessment, scored now by the same rules (three queries).
+    ``agreement_ids``: the candidates, already known (from the teams' dashboard summaries); the
+    ``limit`` highest of them are read by key, whatever the portfolio's size."""
+    chosen = (scored_agreements(filters=filters) if agreement_ids is None
+              # (read even when there is no candidate, no id being 0: the same queries whatever the data)
+              else AgreementScore.objects.filter(agreement_id__in=agreement_ids or [0]))
+    scores = list(chosen.select_related("agreement", "assessment").order_by(*TOP_ORDER)[:limit])
     rows = [TopAgreement(score) for score in scores]
     if not rows:
         return rows

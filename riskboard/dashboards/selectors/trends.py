@@ -8,6 +8,7 @@ partner kind, agreement kind and status) cannot apply to them: the dashboard say
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assessments import scoring
@@ -66,6 +67,35 @@ def trend_choices(*, filters: DashboardFilters, data) -> tuple[list[tuple[int, s
     return partners, codes
 
 
+@dataclass(frozen=True)
+class TypedPartners:
+    """Partners found by the name typed in the trend chooser (its plain-form fallback)."""
+
+    typed: str
+    found: list[tuple[int, str]]
+    error: str | None = None
+
+
+def trend_partners_typed(*, filters: DashboardFilters, data, chosen: list[tuple[int, str]]) -> TypedPartners:
+    """The partners (visible to the user) whose name contains the text typed in the trend chooser,
+    as many as still fit beside ``chosen`` (by name; one query when something was typed). With
+    JavaScript the chooser sends the picked partner's id, and its name as the text, which adds
+    nothing more."""
+    typed = " ".join((data.get("trend_partner_name") or "").split())[:200]
+    if not typed or any(name.casefold() == typed.casefold() for _, name in chosen):
+        return TypedPartners(typed, [])
+    room = MAX_SERIES - len(chosen)
+    if room <= 0:
+        return TypedPartners(typed, [], f"Up to {MAX_SERIES} partners can be compared: remove one to add another.")
+    found = list(
+        assessment_selectors.partners_visible_to(user=filters.user).filter(name__icontains=typed)
+        .exclude(pk__in=[pk for pk, _ in chosen]).order_by("name", "pk").values_list("pk", "name")[:room]
+    )
+    if not found:
+        return TypedPartners(typed, [], f"No partner you can see has a name containing “{typed}”.")
+    return TypedPartners("", found)
+
+
 def dashboard_trends(
     *, filters: DashboardFilters, rules: ScoringRules, partners: list[tuple[int, str]] = (), codes: list[str] = ()
 ) -> Trends:
@@ -119,8 +149,19 @@ def _movers(changes, labels: dict[str, str], level: str, limit: int) -> list[Mov
     return movers[:limit]
 
 
-def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: int = 5) -> Movers:
-    """The partners and categories whose mean score changed most over the period, up or down."""
+def visible_partner_names(user) -> Callable[[list[int]], dict[int, str]]:
+    """``names(ids)``: the names of those of ``ids`` that ``user`` may see (one query)."""
+    def names(ids: list[int]) -> dict[int, str]:
+        return dict(assessment_selectors.partners_visible_to(user=user).filter(pk__in=ids).values_list("pk", "name"))
+    return names
+
+
+def dashboard_movers(
+    *, filters: DashboardFilters, rules: ScoringRules, limit: int = 5,
+    partner_names: Callable[[list[int]], dict[int, str]] | None = None,
+) -> Movers:
+    """The partners and categories whose mean score changed most over the period, up or down.
+    ``partner_names(ids)`` names the partners that may be listed (default: those the user may see)."""
     # A history younger than the period is compared from its first day, not from nothing.
     first = history_start(team_ids=filters.team_ids)
     start = max(filters.start, first) if first else filters.start
@@ -130,9 +171,7 @@ def dashboard_movers(*, filters: DashboardFilters, rules: ScoringRules, limit: i
                                       end=filters.end)
     ids = [int(key) for key in partner_changes if key.isdigit()]
     # Only partners the user may see are named (and so only they can be listed).
-    names = dict(assessment_selectors.partners_visible_to(user=filters.user).filter(pk__in=ids).values_list(
-        "pk", "name"
-    )) if ids else {}
+    names = (partner_names or visible_partner_names(filters.user))(ids) if ids else {}
     return Movers(
         partners=_movers(partner_changes, {str(pk): name for pk, name in names.items()}, ScoreLevel.PARTNER, limit),
         categories=_movers(category_changes, rules.category_names, ScoreLevel.CATEGORY, limit),

@@ -14,6 +14,7 @@ from assessments.models import Agreement, AgreementScore, Assessment
 from riskboard.permissions import Action
 
 DUE_WITHIN_DAYS = 30
+REVIEW_ORDER = ("assessment__next_review_date", "agreement__reference")
 
 
 @dataclass(frozen=True)
@@ -71,20 +72,36 @@ def reviews_due(
         agreement_id__in=agreements.values("pk"), assessment__next_review_date__lte=horizon
     )
     counts = due.aggregate(overdue=Count("pk", filter=Q(assessment__next_review_date__lt=today)), total=Count("pk"))
+    return ReviewsDue(counts["overdue"], counts["total"] - counts["overdue"], review_rows(due, limit=limit), today,
+                      within_days)
+
+
+def reviews_due_known(*, overdue: int, due_soon: int, candidates: list[int], limit: int = 10,
+                      today: dt.date | None = None, within_days: int = DUE_WITHIN_DAYS) -> ReviewsDue:
+    """``reviews_due`` from what is already known (the teams' dashboard summaries): the counts, and
+    agreement ids among which the earliest due are (one query, by key)."""
+    # Read even when there is no candidate (no id is 0): the page costs the same queries whatever the data.
+    due = AgreementScore.objects.filter(agreement_id__in=candidates or [0])
+    return ReviewsDue(overdue, due_soon, review_rows(due, limit=limit), today or timezone.localdate(), within_days)
+
+
+def review_rows(due: QuerySet[AgreementScore], *, limit: int) -> list[Agreement]:
+    """The first ``limit`` agreements of the stored scores ``due``, earliest review first, with
+    ``next_review_date`` and their open assessment (one query)."""
     rows = []
     open_assessment = Assessment.objects.filter(agreement_id=OuterRef("agreement_id"), status__in=OPEN_STATUSES)
     scores = (
         due.select_related("agreement__owner_team", "assessment")
         .annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
                   open_status=Subquery(open_assessment.values("status")[:1]))
-        .order_by("assessment__next_review_date", "agreement__reference")[:limit]
+        .order_by(*REVIEW_ORDER)[:limit]
     )
     for score in scores:  # read even when none is due: the same queries whatever the data
         agreement = score.agreement
         agreement.next_review_date = score.assessment.next_review_date
         agreement.open_assessment_id, agreement.open_assessment_status = score.open_id, score.open_status
         rows.append(agreement)
-    return ReviewsDue(counts["overdue"], counts["total"] - counts["overdue"], rows, today, within_days)
+    return rows
 
 
 # --- An analyst's home -------------------------------------------------------------------------------

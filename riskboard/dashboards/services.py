@@ -1,0 +1,119 @@
+"""Writes of the dashboards: refreshing each team's dashboard summary (see ``selectors.summaries``).
+
+``dashboard_summaries_refresh`` is rerunnable and cheap when nothing changed: it recomputes only
+the summaries that are not current (a recompute touched the team since, or they were computed on
+another day, or in another format). The worker runs it after every recompute and once a minute
+with the sweep; until it has, dashboards compute from the stored scores, so a stale summary is
+never shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from assessments.choices import AgreementStatus
+from assessments.models import Agreement, DashboardCellDate, DashboardSummary, Partner, Team
+
+from . import selectors
+from .filtersets import DEFAULTS, PERIODS, DashboardFilters
+from .selectors.portfolio import cell_last_assessed, partner_rows_stored
+from .selectors.summaries import KEEP_MOVERS, KEEP_REVIEWS, KEEP_TOP, SUMMARY_VERSION, tally_list
+from .selectors.trends import Mover
+
+logger = logging.getLogger(__name__)
+
+
+def _team_filters(team_id: int, *, today: dt.date, period_days: int) -> DashboardFilters:
+    """What a dashboard filtered to this team alone counts (the defaults: active agreements)."""
+    agreements = Agreement.objects.filter(owner_team_id=team_id, status=AgreementStatus.ACTIVE)
+    return DashboardFilters(
+        user=None, filterset=None, agreements=agreements, team_ids=frozenset({team_id}),
+        values={**DEFAULTS, "period": str(period_days)}, start=today - dt.timedelta(days=period_days), end=today,
+    )
+
+
+def _partner_names(ids: list[int]) -> dict[int, str]:
+    return dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _movers_rows(movers: list[Mover]) -> list[list]:
+    return [[m.key, tally_list(m.before), tally_list(m.after)] for m in movers]
+
+
+def team_summary(team_id: int, *, today: dt.date, rules) -> dict:
+    """One team's summary, from the dashboard's selectors over its agreements alone."""
+    filters = _team_filters(team_id, today=today, period_days=int(DEFAULTS["period"]))
+    matrix = selectors.risk_matrix_counts(filters=filters, rules=rules)
+    distribution = selectors.band_distribution(filters=filters)
+    reviews = selectors.reviews_due(user=None, agreements=filters.agreements, limit=KEEP_REVIEWS, today=today)
+    top = selectors.top_agreements(filters=filters, rules=rules, limit=KEEP_TOP)
+    movers = {}
+    for days, _ in PERIODS:
+        found = selectors.dashboard_movers(
+            filters=_team_filters(team_id, today=today, period_days=int(days)), rules=rules, limit=KEEP_MOVERS,
+            partner_names=_partner_names,
+        )
+        movers[days] = {"since": found.since.isoformat() if found.since else None,
+                        "partners": _movers_rows(found.partners), "categories": _movers_rows(found.categories)}
+    return {
+        "version": SUMMARY_VERSION,
+        "matrix": {side: [[likelihood, impact, n] for (likelihood, impact), n in sorted(matrix.side(side).items())]
+                   for side in selectors.SIDES},
+        "headline": list(distribution.headline),
+        "worst": list(distribution.worst),
+        "reviews": {"overdue": reviews.overdue, "due_soon": reviews.due_soon,
+                    "rows": [[a.pk, a.next_review_date.isoformat()] for a in reviews.rows]},
+        "top": [[row.score.agreement_id, row.score.score_c] for row in top],
+        "partners": [row.partner_id for row in partner_rows_stored(filters=filters)],
+        "movers": movers,
+    }
+
+
+def _cell_dates_replace(team_id: int, *, today: dt.date) -> None:
+    """Rewrite the team's heatmap cell dates in one statement (plus the delete)."""
+    DashboardCellDate.objects.filter(team_id=team_id).delete()
+    filters = _team_filters(team_id, today=today, period_days=int(DEFAULTS["period"]))
+    sql, params = cell_last_assessed(filters=filters).query.sql_with_params()
+    table = DashboardCellDate._meta.db_table
+    # A table name from the model; values are parameters.
+    insert = f"INSERT INTO {table} (team_id, partner_id, category_code, last_assessed) SELECT %s, q.* FROM ({sql}) q"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [team_id, *params])
+
+
+def dashboard_summaries_refresh(*, team_ids=None, today: dt.date | None = None) -> int:
+    """Recompute the summary of each team (of ``team_ids``; None: every team) that is not current.
+    Returns how many were recomputed. Each team's is written in a transaction of its own."""
+    today = today or timezone.localdate()
+    teams = Team.objects.all() if team_ids is None else Team.objects.filter(pk__in=list(team_ids))
+    # A row for every team first: a recompute that commits from now on bumps its generation.
+    DashboardSummary.objects.bulk_create(
+        [DashboardSummary(team_id=pk) for pk in teams.filter(dashboard_summary__isnull=True).values_list(
+            "pk", flat=True)],
+        ignore_conflicts=True,
+    )
+    # The generation is read before the scores: whatever commits later leaves the summary stale.
+    # (Few rows, one per team: checked here rather than in SQL, the data's version included.)
+    stale = [
+        (team_id, generation)
+        for team_id, generation, summarised, day, data in DashboardSummary.objects.filter(team__in=teams)
+        .order_by("team_id").values_list("team_id", "generation", "summarised_generation", "day", "data")
+        if summarised != generation or day != today or not data or data.get("version") != SUMMARY_VERSION
+    ]
+    if not stale:
+        return 0
+    rules = selectors.scoring_rules()
+    for team_id, generation in stale:
+        with transaction.atomic():
+            data = team_summary(team_id, today=today, rules=rules)
+            _cell_dates_replace(team_id, today=today)
+            DashboardSummary.objects.filter(team_id=team_id).update(
+                summarised_generation=generation, day=today, data=data, computed_at=timezone.now()
+            )
+    logger.info("Dashboard summaries refreshed: %d team(s)", len(stale))
+    return len(stale)
+
