@@ -302,7 +302,9 @@ class DashboardSummary(models.Model):
     generation = models.BigIntegerField(default=1)
     summarised_generation = models.BigIntegerField(null=True, blank=True)
     day = models.DateField(null=True, blank=True, help_text="The day the summary was computed for.")
-    data = models.JSONField(null=True, blank=True, help_text="What its dashboard reads (see riskboard.dashboards.selectors.summaries).")
+    data = models.JSONField(
+        null=True, blank=True, help_text="What its dashboard reads (see riskboard.dashboards.selectors.summaries)."
+    )
     computed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

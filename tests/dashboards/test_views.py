@@ -9,14 +9,13 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import aggregation, services
 from assessments.choices import AgreementStatus, Region
 from assessments.models import Assessment, PortfolioScore, ScoreLevel, ScoreSnapshot
-from django.http import QueryDict
-
 from riskboard.dashboards import selectors
 from riskboard.dashboards.filtersets import dashboard_filters
 from riskboard.dashboards.services import dashboard_summaries_refresh
