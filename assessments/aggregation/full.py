@@ -160,7 +160,8 @@ def scores_full_recompute(
     *, today: dt.date | None = None, on_stage: Callable[[str], object] | None = None
 ) -> FullRecomputeResult:
     """Rebuild every agreement, partner, partner x category, category and portfolio score, take
-    today's snapshot (only keys that changed) and clear the dirty marks that existed at the start.
+    today's snapshot (only keys that changed), clear the dirty marks that existed at the start and
+    mark every team's dashboard summary out of date (the worker refreshes them).
 
     Runs in one transaction holding the scores lock, so incremental recomputes wait for it.
     ``on_stage(name)`` is called once after each of ``STAGES``. Raises ValueError when a catalogue

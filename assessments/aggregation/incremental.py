@@ -16,6 +16,10 @@ them; the rows to write travel as one array per column (``unnest``), so that the
 write does not depend on how many rows each level gets, and the ids to read are one array
 parameter: whatever the number of agreements, the same statements run every time.
 
+The teams whose stored state changed get their dashboard summary's generation bumped in the same
+statement (``DashboardSummary``): dashboards stop reading the summary until the worker has
+refreshed it. A recompute that changes nothing bumps nothing.
+
 An agreement's partners may have changed since it was last computed (``hooks.agreement_changed``):
 its old contribution is subtracted from the partners it was counted for
 (``AgreementScore.counted_partners``), its new one added to its partners now. Likewise for its

@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from assessments import aggregation, services, tasks
 from assessments.aggregation.reference import scores_compute_in_python, scores_differences, scores_stored
 from assessments.choices import AgreementStatus
-from assessments.models import AgreementScore, DirtyAgreement, PartnerScore, PortfolioScore
+from assessments.models import AgreementScore, DashboardSummary, DirtyAgreement, PartnerScore, PortfolioScore
 from riskboard.celery import app
 from tests.factories import PartnerFactory
 
@@ -42,6 +42,10 @@ def test_approval_marks_dirty_and_recomputes_on_commit(world, django_capture_on_
     assert AgreementScore.objects.get(agreement=agreement).assessment == assessment
     assert not DirtyAgreement.objects.exists()
     assert PartnerScore.objects.get(partner=agreement.partners.get()).n == 1
+    # ...and the team's dashboard summary, refreshed after the recompute, counts it.
+    summary = DashboardSummary.objects.get(team=agreement.owner_team)
+    assert summary.summarised_generation == summary.generation
+    assert sum(summary.data["headline"]) == 1
 
 
 def test_approval_succeeds_when_the_broker_is_down(world, django_capture_on_commit_callbacks, caplog):
@@ -166,7 +170,8 @@ def test_transient_database_errors_are_retried():
 
 
 def test_task_options_make_them_safe_to_redeliver():
-    for task in (tasks.agreement_scores_recompute, tasks.scores_sweep, tasks.scores_full_recompute):
+    for task in (tasks.agreement_scores_recompute, tasks.scores_sweep, tasks.scores_full_recompute,
+                 tasks.dashboard_summaries_refresh):
         assert task.acks_late and task.reject_on_worker_lost
         assert task.soft_time_limit and task.time_limit > task.soft_time_limit
         assert OperationalError in task.autoretry_for and task.retry_backoff
@@ -180,6 +185,8 @@ def test_beat_runs_a_nightly_full_recompute_and_a_sweeper_every_minute_both_expi
     assert nightly["task"] == tasks.scores_full_recompute.name and nightly["schedule"].hour == {2}
     assert sweep["task"] == tasks.scores_sweep.name and sweep["schedule"] == 60
     assert nightly["options"]["expires"] and sweep["options"]["expires"] <= 60
+    summaries = schedule["dashboard-summaries-refresh"]  # also catches the change of day
+    assert summaries["task"] == tasks.dashboard_summaries_refresh.name and summaries["schedule"] == 60
 
 
 # --- A real worker and broker ------------------------------------------------------------------
