@@ -96,24 +96,38 @@ def dashboard_summaries_refresh(*, team_ids=None, today: dt.date | None = None) 
             "pk", flat=True)],
         ignore_conflicts=True,
     )
-    # The generation is read before the scores: whatever commits later leaves the summary stale.
-    # (Few rows, one per team: checked here rather than in SQL, the data's version included.)
-    stale = [
-        (team_id, generation)
-        for team_id, generation, summarised, day, data in DashboardSummary.objects.filter(team__in=teams)
-        .order_by("team_id").values_list("team_id", "generation", "summarised_generation", "day", "data")
-        if summarised != generation or day != today or not data or data.get("version") != SUMMARY_VERSION
-    ]
-    if not stale:
+    candidates = [team_id for team_id, *state in _states(teams) if not _is_current(*state, today=today)]
+    if not candidates:
         return 0
     rules = selectors.scoring_rules()
-    for team_id, generation in stale:
+    done = 0
+    for team_id in candidates:
         with transaction.atomic():
+            # One refresh of a team at a time: one that finds another at work skips the team (what
+            # the other misses, the next refresh catches: the beat runs one every minute). The
+            # team row's lock does not block recomputes, which only bump the summary row.
+            if not Team.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=team_id).exists():
+                continue
+            # The generation is read before the scores: whatever commits later leaves it stale.
+            (_, generation, *state), = _states(Team.objects.filter(pk=team_id))
+            if _is_current(generation, *state, today=today):
+                continue
             data = team_summary(team_id, today=today, rules=rules)
             _cell_dates_replace(team_id, today=today)
             DashboardSummary.objects.filter(team_id=team_id).update(
                 summarised_generation=generation, day=today, data=data, computed_at=timezone.now()
             )
-    logger.info("Dashboard summaries refreshed: %d team(s)", len(stale))
-    return len(stale)
+            done += 1
+    logger.info("Dashboard summaries refreshed: %d team(s)", done)
+    return done
+
+
+def _states(teams):
+    """(team id, generation, summarised generation, day, data) of each of ``teams``' summaries."""
+    return (DashboardSummary.objects.filter(team__in=teams).order_by("team_id")
+            .values_list("team_id", "generation", "summarised_generation", "day", "data"))
+
+
+def _is_current(generation, summarised, day, data, *, today: dt.date) -> bool:
+    return summarised == generation and day == today and bool(data) and data.get("version") == SUMMARY_VERSION
 
