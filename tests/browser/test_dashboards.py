@@ -170,3 +170,32 @@ def test_the_other_dashboard_pages_are_accessible(new_page, demo, axe):
     wait_for_chart(admin, "movers")
     axe(admin, "administrator's dashboard with trends")
     screenshot(admin, "dashboard-administrator")
+
+
+def test_a_partner_is_added_to_the_trends_by_keyboard(new_page, demo, axe):
+    """The trend chooser's combobox: type part of a name, choose with the arrow keys and Enter,
+    then show the trends: the partner is compared, as a checked box and a line of the chart."""
+    row = top_partner(demo["manager"])[0]
+    page = new_page()
+    sign_in(page, demo["manager"], lands_on="Dashboard")
+    box = page.get_by_role("combobox", name="Add a partner")
+    box.focus()
+    page.keyboard.type(row.name[:4])
+    listbox = page.get_by_role("listbox", name="Add a partner")
+    expect(listbox).to_be_visible()
+    option = listbox.get_by_role("option").filter(has_text=row.name).first
+    expect(option).to_be_visible()
+    axe(page, "dashboard, partner suggestions open")
+    for _ in range(listbox.get_by_role("option").count()):
+        page.keyboard.press("ArrowDown")
+        if option.get_attribute("aria-selected") == "true":
+            break
+    page.keyboard.press("Enter")  # chooses; does not submit
+    expect(box).to_have_value(row.name)
+    page.get_by_role("button", name="Show these trends").press("Enter")
+    compared = page.get_by_role("group", name="Partners compared")
+    expect(compared.get_by_role("checkbox", name=row.name)).to_be_checked()
+    trends = wait_for_chart(page, "trends")
+    assert row.name in page.evaluate("id => document.getElementById(id).data.map(t => t.name)", "trends-plot")
+    expect(trends).to_be_visible()
+    axe(page, "dashboard comparing a partner")
