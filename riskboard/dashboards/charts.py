@@ -118,7 +118,7 @@ def heatmap_figure(heatmap, *, link: Callable[[int, str], str], partner_link: Ca
         values = [_heat_cell(row.tally, scale.band_of_mean(row.tally), partner_link(row.partner_id), row.last_assessed)]
         for code, _ in heatmap.categories:
             cell = heatmap.cell(row.partner_id, code)
-            values.append(_heat_cell(cell.tally, scale.band_of_mean(cell.tally), link(row.partner_id, code),
+            values.append(_heat_cell(cell.tally, heatmap.bands[(row.partner_id, code)], link(row.partner_id, code),
                                      cell.last_assessed) if cell else (None, "", None))
         z.append([v[0] for v in values])
         text.append([v[1] for v in values])

@@ -69,9 +69,10 @@ def _heatmap_link(filters: DashboardFilters) -> Callable[[int, str], str]:
 
 
 def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
-    return lambda side, likelihood, impact: _link(
-        "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring
-    )
+    # Cached: the table and the figure link the same 50 cells. (Reversed each: the levels' URL
+    # pattern admits 1-5 only, so ``_link_maker``'s placeholders cannot stand in for them.)
+    return functools.cache(lambda side, likelihood, impact: _link(
+        "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring))
 
 
 def _agreement_link(pk: int) -> str:
@@ -109,6 +110,7 @@ def dashboard(request):
         order=summaries.partner_order if summaries else None, cell_dates=summaries.cell_dates if summaries else None,
     )
     heatmap_link, partner_link = _heatmap_link(filters), _link_maker("dashboards:partner-detail", int)
+    matrix_link = _matrix_link(filters)
     matrix = summaries.matrix(rules) if summaries else selectors.risk_matrix_counts(filters=filters, rules=rules)
     distribution = summaries.distribution() if summaries else selectors.band_distribution(filters=filters)
     portfolio = selectors.portfolio_tally(filters=filters)
@@ -149,7 +151,7 @@ def dashboard(request):
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "matrix": matrix,
-        "matrix_rows": _matrix_table(matrix, filters),
+        "matrix_rows": _matrix_table(matrix, matrix_link),
         "distribution": distribution,
         "distribution_rows": [(band, distribution.headline[band.rank - 1], distribution.worst[band.rank - 1])
                               for band in bands],
@@ -169,7 +171,7 @@ def dashboard(request):
         "figures": {
             "heatmap": charts.heatmap_figure(heatmap, link=heatmap_link, partner_link=partner_link)
             if heatmap.rows else None,
-            "matrix": charts.risk_matrix_figure(matrix, link=_matrix_link(filters)) if matrix.total else None,
+            "matrix": charts.risk_matrix_figure(matrix, link=matrix_link) if matrix.total else None,
             "bands": charts.band_distribution_figure(distribution, bands=bands) if distribution.total else None,
             "top": charts.top_agreements_figure(top, bands=band_by_rank, link=_agreement_link) if top else None,
             "trends": charts.trend_figure(trends.series) if trends.has_history else None,
@@ -185,10 +187,9 @@ def _severe_counts(distribution, bands) -> list[tuple]:
             for band in reversed(bands[-2:])]
 
 
-def _matrix_table(matrix, filters: DashboardFilters) -> list[dict]:
+def _matrix_table(matrix, link: Callable[[str, int, int], str]) -> list[dict]:
     """The matrix as table rows, most likely first: per cell its band and both counts with links."""
     scale = matrix.rules.scale
-    link = _matrix_link(filters)
     rows = []
     for likelihood in reversed(LEVELS):
         for impact in LEVELS:

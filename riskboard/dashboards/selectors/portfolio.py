@@ -16,6 +16,7 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, QuerySet
@@ -93,10 +94,16 @@ class Heatmap:
     def cell(self, partner_id: int, code: str) -> HeatCell | None:
         return self.cells.get((partner_id, code))
 
+    @cached_property
+    def bands(self) -> dict[tuple[int, str], object]:
+        """The band of each cell's mean, by (partner id, code), worked out once for the table and
+        the figure."""
+        scale = self.rules.scale
+        return {key: scale.band_of_mean(cell.tally) for key, cell in self.cells.items()}
+
     def grid(self, *, link) -> list[tuple[PartnerRow, list[tuple[str, HeatCell | None, object, str | None]]]]:
         """Rows for a table: each partner with ``(code, cell, band of its mean, link(partner id, code))``
         per column; no link where nothing is counted."""
-        scale = self.rules.scale
         out = []
         for row in self.rows:
             cells = []
@@ -105,7 +112,7 @@ class Heatmap:
                 if cell is None:
                     cells.append((code, None, None, None))
                 else:
-                    cells.append((code, cell, scale.band_of_mean(cell.tally), link(row.partner_id, code)))
+                    cells.append((code, cell, self.bands[(row.partner_id, code)], link(row.partner_id, code)))
             out.append((row, cells))
         return out
 
