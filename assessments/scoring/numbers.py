@@ -23,6 +23,14 @@ def centi_to_decimal(centi: int) -> Decimal:
     return (Decimal(centi) / 100).quantize(Decimal("0.01"))
 
 
+def centi_text(centi: int | None) -> str:
+    """A centi-score as shown: the text of ``centi_to_decimal`` ("12.34"; "" for None) without
+    making the Decimal, for pages that show hundreds of scores."""
+    if centi is None:
+        return ""
+    return f"{centi // 100}.{centi % 100:02d}" if centi >= 0 else str(centi_to_decimal(centi))
+
+
 def mean_centi(sum_c: int, n: int) -> int | None:
     """The mean of ``n`` centi-scores summing to ``sum_c``, rounded half up; None when ``n == 0``."""
     if n <= 0:

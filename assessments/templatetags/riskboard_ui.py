@@ -5,6 +5,8 @@ from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from assessments import scoring
+
 register = template.Library()
 
 
@@ -93,11 +95,11 @@ def choice_options(field, inline=False) -> str:
     return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
 
 
-def _score_text(score) -> str:
-    """A score as the templates show it (two decimals, "." as separator: the site's one locale,
-    en-GB, has no thousands separator for numbers this small), without ``localize``'s per-value
-    format lookups, which cost more than the rest of a 500-cell table."""
-    return "" if score is None else f"{score}"
+def _score_text(tally) -> str:
+    """A tally's mean score as the templates show it (``scoring.centi_text``: the Decimal's text),
+    without ``localize``'s per-value format lookups (the site's one locale, en-GB, shows these
+    numbers as they are), which cost more than the rest of a 500-cell table."""
+    return scoring.centi_text(scoring.mean_centi(tally.score_sum_c, tally.n))
 
 
 @register.simple_tag
@@ -112,29 +114,18 @@ def heatmap_table_rows(table, partner_links) -> str:
         page_url, score_url = partner_links[row.partner_id]
         name = escape(row.name)
         html = (f'\n        <tr>\n          <th scope="row"><a href="{escape(page_url)}">{name}</a></th>\n'
-                f'          <td class="nowrap">{_score_text(row.tally.score)} <a class="muted" '
+                f'          <td class="nowrap">{_score_text(row.tally)} <a class="muted" '
                 f'href="{escape(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
                 f"</a></td>")
         for _code, cell, band, url in cells:
             if cell:
                 label = escape(band.label if band else "")
-                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{_score_text(cell.tally.score)}'
+                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{_score_text(cell.tally)}'
                          f'<span class="visually-hidden">, {name},</span> {label}</a></td>')
             else:
                 html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'
         out.append(html + "\n        </tr>")
     return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
-
-
-@register.simple_tag
-def select_options(options, chosen=()) -> str:
-    """``<option>`` elements for ``options`` (value, label) pairs, those whose value is among the
-    first items of ``chosen`` selected: one loop, not a template loop per option."""
-    selected = {value for value, *_ in chosen}
-    return mark_safe("".join(  # noqa: S308  (every value escaped)
-        f'<option value="{escape(value)}"{" selected" if value in selected else ""}>{escape(label)}</option>'
-        for value, label in options
-    ))
 
 
 @register.simple_tag

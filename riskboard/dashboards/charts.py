@@ -96,11 +96,16 @@ PARTNER_COLUMN = "Partner score"
 
 
 def _heat_cell(tally: scoring.Tally, band, url: str, last: dt.date | None) -> tuple:
-    """z, text and customdata of one heatmap cell."""
-    if band is None or not tally.n:
+    """z, text and customdata of one heatmap cell (the scores' text straight from the sums: a page
+    holds 550 cells)."""
+    n = tally.n
+    if band is None or not n:
         return None, "", None
-    return band.rank, _text(tally.score), [url, band.label, _text(tally.score_low), _text(tally.score_high), tally.n,
-                                            _date(last)]
+    mean = scoring.mean_centi
+    return band.rank, scoring.centi_text(mean(tally.score_sum_c, n)), [
+        url, band.label, scoring.centi_text(mean(tally.score_low_sum_c, n)),
+        scoring.centi_text(mean(tally.score_high_sum_c, n)), n, _date(last),
+    ]
 
 
 def heatmap_figure(heatmap, *, link: Callable[[int, str], str], partner_link: Callable[[int], str]) -> dict:

@@ -67,7 +67,7 @@ def team_summary(team_id: int, *, today: dt.date, rules) -> dict:
         "worst": list(distribution.worst),
         "reviews": {"overdue": reviews.overdue, "due_soon": reviews.due_soon,
                     "rows": [[a.pk, a.next_review_date.isoformat()] for a in reviews.rows]},
-        "top": [[row.score.agreement_id, row.score.score_c] for row in top],
+        "top": [[row.score.agreement_id, row.score.score_c, row.change_c] for row in top],
         "partners": [row.partner_id for row in partner_rows_stored(filters=filters)],
         "movers": movers,
     }

@@ -107,7 +107,7 @@ def dashboard(request):
     summaries = selectors.current_summaries(filters=filters)
     heatmap = selectors.partner_heatmap(
         filters=filters, rules=rules, page=request.GET.get("page"),
-        order=summaries.partner_order if summaries else None, cell_dates=summaries.cell_dates if summaries else None,
+        order=summaries.partner_order if summaries else None, dates_kept=summaries is not None,
     )
     heatmap_link, partner_link = _heatmap_link(filters), _link_maker("dashboards:partner-detail", int)
     matrix_link = _matrix_link(filters)
@@ -115,7 +115,8 @@ def dashboard(request):
     distribution = summaries.distribution() if summaries else selectors.band_distribution(filters=filters)
     portfolio = selectors.portfolio_tally(filters=filters)
     top = selectors.top_agreements(filters=filters, rules=rules,
-                                   agreement_ids=summaries.top_candidates() if summaries else None)
+                                   agreement_ids=summaries.top_candidates() if summaries else None,
+                                   changes=summaries.top_changes() if summaries else None)
     trend_partners, trend_codes = selectors.trend_choices(filters=filters, data=request.GET)
     typed = selectors.trend_partners_typed(filters=filters, data=request.GET, chosen=trend_partners)
     trend_partners += typed.found

@@ -453,3 +453,10 @@ def test_per_team_tallies_add_up_to_the_all_teams_tallies_and_follow_a_team_move
         by_team[key] = by_team.get(key, Tally()) + delta
     assert {k: t for k, t in by_team.items() if not t.is_zero} == portfolio_tallies(
         [*teams[:index], moved, *teams[index + 1:]], by_team=True)
+
+
+def test_a_centi_score_shows_as_its_decimal_does():
+    """Pages write hundreds of scores with ``centi_text``: the same text as the Decimal."""
+    for centi in [*range(0, 2600), -5, -150, 123_456]:
+        assert scoring.centi_text(centi) == str(scoring.centi_to_decimal(centi)), centi
+    assert scoring.centi_text(None) == ""

@@ -1,23 +1,18 @@
-"""The dashboard's long tables and option lists, built in one loop (``riskboard_ui``): the markup the
-template loops wrote, names escaped, the chosen options selected."""
+"""The dashboard's long tables, built in one loop (``riskboard_ui``): the markup the template loops
+wrote, names escaped."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from types import SimpleNamespace
 
-from assessments.templatetags.riskboard_ui import heatmap_table_rows, select_options
+from assessments import scoring
+from assessments.templatetags.riskboard_ui import heatmap_table_rows
 
 
-def _tally(score):
-    return SimpleNamespace(score=score)
-
-
-def test_select_options_escapes_names_and_selects_the_chosen():
-    html = select_options([(1, "A & <B>"), (2, "C"), (3, "D")], [(3, "D"), (1, "A & <B>")])
-    assert html == ('<option value="1" selected>A &amp; &lt;B&gt;</option><option value="2">C</option>'
-                    '<option value="3" selected>D</option>')
-    assert select_options([], []) == ""
+def _tally(score: Decimal) -> scoring.Tally:
+    """A tally of two agreements whose mean score is ``score``."""
+    return scoring.Tally(n=2, score_sum_c=int(score * 200))
 
 
 def test_heatmap_rows_link_each_counted_cell_and_dash_the_others():

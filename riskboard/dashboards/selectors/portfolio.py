@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, QuerySet
+from django.db import connection
+from django.db.models import Count, DateField, Max, QuerySet
 
 from assessments import scoring
 from assessments.aggregation.catalogue_rules import RATING_COLUMNS, CatalogueRules, confidence_widening, rating_levels
@@ -27,6 +28,7 @@ from assessments.choices import AssessmentStatus
 from assessments.models import (
     AgreementScore,
     Assessment,
+    DashboardCellDate,
     Partner,
     PartnerCategoryScore,
     PartnerScore,
@@ -200,69 +202,100 @@ def cell_last_assessed(*, filters: DashboardFilters, partner_ids: list[int] | No
 
 
 def partner_category_cells_stored(
-    *, filters: DashboardFilters, partner_ids: list[int], cell_dates: Callable[[list[int]], dict] | None = None
+    *, filters: DashboardFilters, partner_ids: list[int], dates_kept: bool = False
 ) -> dict[tuple[int, str], HeatCell]:
     """``partner_category_cells`` from the stored per-team partner x category tallies of
     ``filters.team_ids`` (valid when ``filters.team_only``), each cell's last assessment read from
-    the counted agreements' current ratings, or from ``cell_dates(partner_ids)`` when given (two
-    queries; the tallies' twelve-aggregate SQL is not built)."""
+    the counted agreements' current ratings (two queries; the tallies' twelve-aggregate SQL is not
+    built), or, when ``dates_kept`` (the teams' dashboard summaries are current), from the dates
+    kept with them (``DashboardCellDate``, in the same query)."""
     if not partner_ids:
         return {}
-    if cell_dates is not None:
-        tallies = _summed_by_key(_in_scope(PartnerCategoryScore.objects.filter(partner_id__in=partner_ids), filters),
-                                 ("partner_id", "category_code"))
-    else:
-        tallies = scoped_partner_category_tallies(team_ids=filters.team_ids, partner_ids=partner_ids)
-    if cell_dates is not None:
-        last = cell_dates(partner_ids)
-    else:
-        last = {(partner_id, code): day
-                for partner_id, code, day in cell_last_assessed(filters=filters, partner_ids=partner_ids)}
+    if dates_kept:
+        return _stored_cells_with_dates(team_ids=filters.team_ids, partner_ids=partner_ids)
+    tallies = scoped_partner_category_tallies(team_ids=filters.team_ids, partner_ids=partner_ids)
+    last = {(partner_id, code): day
+            for partner_id, code, day in cell_last_assessed(filters=filters, partner_ids=partner_ids)}
     return {key: HeatCell(*key, _unfingerprinted(tally), last.get(key)) for key, tally in tallies.items()}
 
 
-def _in_scope(queryset: QuerySet, filters: DashboardFilters) -> QuerySet:
-    return queryset if filters.team_ids is None else queryset.filter(team_id__in=sorted(filters.team_ids))
+# The page's few hundred stored rows, read by key in plain SQL and added up per key in Python: a
+# dashboard request reads them every time, and building the ORM's queries cost more than running them.
+_TALLY_SQL_COLUMNS = ", ".join(f"s.{c}" for c in (*ScoreTally.TALLY_FIELDS, *ScoreTally.BAND_FIELDS))
 
 
-def _summed_by_key(rows: QuerySet, key_columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> dict:
-    """Stored per-team tally rows added up per key, in Python: ``{key: Tally}`` (without the
-    fingerprint, which pages do not show), or ``{key: (Tally, *extra values)}``. A page's few
-    hundred rows are read as plain columns, quicker than summed in SQL and converted back."""
-    columns = (*ScoreTally.TALLY_FIELDS, *ScoreTally.BAND_FIELDS)
-    width = len(key_columns)
+def _keyed_rows(sql: str, *, team_ids: frozenset[int] | None, partner_ids: list[int]) -> list[tuple]:
+    ids, teams = sorted(set(partner_ids)), sorted(team_ids or ())
+    where = f"s.partner_id IN ({', '.join(['%s'] * len(ids))})"
+    if team_ids is not None:
+        if not teams:
+            return []
+        where += f" AND s.team_id IN ({', '.join(['%s'] * len(teams))})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} WHERE {where}", [*ids, *teams])
+        return cursor.fetchall()
+
+
+def _add_up(rows, width: int) -> dict:
+    """``{key: (Tally, *extra)}`` from rows of (key columns, tally columns, extra columns)."""
+    size = len(ScoreTally.TALLY_FIELDS) + len(ScoreTally.BAND_FIELDS)
     sums: dict = {}
     extras: dict = {}
-    for row in rows.order_by().values_list(*key_columns, *extra, *columns):
+    for row in rows:
         key = row[0] if width == 1 else row[:width]
-        values = row[width + len(extra):]
+        values, extra = row[width:width + size], row[width + size:]
         held = sums.get(key)
         sums[key] = values if held is None else tuple(map(operator.add, held, values))
-        extras[key] = row[width:width + len(extra)]
-    tallies = {key: scoring.Tally(v[0], v[1], v[2], v[3], v[4], tuple(v[5:]), 0) for key, v in sums.items()}
-    return {key: (tally, *extras[key]) for key, tally in tallies.items()} if extra else tallies
+        extras[key] = extra if key not in extras else tuple(map(_later, extras[key], extra))
+    return {key: (scoring.Tally(v[0], v[1], v[2], v[3], v[4], tuple(v[5:]), 0), *extras[key])
+            for key, v in sums.items()}
+
+
+def _later(a, b):
+    """The later of two dates (either may be None); other extra values are the same per key."""
+    if a is None or b is None or not isinstance(a, dt.date):
+        return a if b is None else b
+    return max(a, b)
+
+
+def _stored_cells_with_dates(*, team_ids: frozenset[int] | None, partner_ids: list[int]
+                             ) -> dict[tuple[int, str], HeatCell]:
+    """The stored partner x category tallies of ``partner_ids`` over ``team_ids`` (None: every
+    team), with each cell's kept last-assessed date (the latest over the teams). One query."""
+    rows = _keyed_rows(
+        f"SELECT s.partner_id, s.category_code, {_TALLY_SQL_COLUMNS}, d.last_assessed "  # noqa: S608 (names from models)
+        f"FROM {PartnerCategoryScore._meta.db_table} s LEFT JOIN {DashboardCellDate._meta.db_table} d "
+        "ON d.team_id = s.team_id AND d.partner_id = s.partner_id AND d.category_code = s.category_code",
+        team_ids=team_ids, partner_ids=partner_ids,
+    )
+    as_date = DateField().to_python  # SQLite answers text
+    rows = [(*row[:-1], as_date(row[-1])) for row in rows]
+    return {key: HeatCell(*key, tally, day) for key, (tally, day) in _add_up(rows, 2).items()}
 
 
 def _page_partner_rows(*, filters: DashboardFilters, partner_ids: list[int]) -> dict[int, PartnerRow]:
     """The stored partner tallies of ``partner_ids`` over the scope's teams, by id (one query)."""
     if not partner_ids:
         return {}
-    rows = _in_scope(PartnerScore.objects.filter(partner_id__in=partner_ids), filters)
-    return {pk: PartnerRow(pk, name, tally, None)
-            for pk, (tally, name) in _summed_by_key(rows, ("partner_id",), ("partner__name",)).items()}
+    rows = _keyed_rows(
+        f"SELECT s.partner_id, {_TALLY_SQL_COLUMNS}, p.name FROM {PartnerScore._meta.db_table} s "  # noqa: S608
+        f"JOIN {Partner._meta.db_table} p ON p.id = s.partner_id",
+        team_ids=filters.team_ids, partner_ids=partner_ids,
+    )
+    return {pk: PartnerRow(pk, name, tally, None) for pk, (tally, name) in _add_up(rows, 1).items()}
 
 
 def partner_heatmap(
     *, filters: DashboardFilters, rules: ScoringRules, page: int | str | None = 1, per_page: int = HEATMAP_PAGE_SIZE,
-    order: list[int] | None = None, cell_dates: Callable[[list[int]], dict] | None = None,
+    order: list[int] | None = None, dates_kept: bool = False,
 ) -> Heatmap:
     """The partner x category heatmap: partners by score, ``per_page`` to a page (two queries; three
     on the stored path). The partners' order and scores, and the cells' tallies, come from the
     stored path when only the team is filtered.
 
     ``order`` (stored path only): every partner's id in heatmap order, already known (a team's
-    dashboard summary); then only the page's partners are read. ``cell_dates(partner ids)``: the
-    cells' last-assessed dates, already known, by (partner id, code)."""
+    dashboard summary); then only the page's partners are read. ``dates_kept``: the cells'
+    last-assessed dates are kept with the summaries (``partner_category_cells_stored``)."""
     stored = filters.team_only
     if stored and order is not None:
         paginator = Paginator(order, per_page, allow_empty_first_page=True)
@@ -275,7 +308,7 @@ def partner_heatmap(
         page_obj = paginator.get_page(page)
         rows = list(page_obj.object_list)
     ids = [r.partner_id for r in rows]
-    cells = (partner_category_cells_stored(filters=filters, partner_ids=ids, cell_dates=cell_dates) if stored
+    cells = (partner_category_cells_stored(filters=filters, partner_ids=ids, dates_kept=dates_kept) if stored
              else partner_category_cells(filters=filters, rules=rules, partner_ids=ids))
     if stored:
         # A partner's last assessment is its cells' latest: every counted agreement has a complete
@@ -406,10 +439,14 @@ class TopAgreement:
     score: AgreementScore  # with .agreement and .assessment
     previous: EarlierAssessment | None = None  # the approved assessment before the current one
     previous_result: scoring.AgreementResult | None = None
+    known_change_c: int | None = None  # the change, already known (a team's dashboard summary)
+    change_known: bool = False
 
     @property
     def change_c(self) -> int | None:
         """Change of the score since the previous approved assessment, in hundredths."""
+        if self.change_known:
+            return self.known_change_c
         if self.previous_result is None:
             return None
         return self.score.score_c - self.previous_result.score_c
@@ -419,16 +456,21 @@ TOP_ORDER = ("-score_c", "agreement__reference")
 
 
 def top_agreements(
-    *, filters: DashboardFilters, rules: ScoringRules, limit: int = 10, agreement_ids: list[int] | None = None
+    *, filters: DashboardFilters, rules: ScoringRules, limit: int = 10, agreement_ids: list[int] | None = None,
+    changes: Mapping[int, int | None] | None = None,
 ) -> list[TopAgreement]:
     """The ``limit`` counted agreements with the highest residual score, each with the score of
     its previous approved assessment, scored now by the same rules (three queries).
     ``agreement_ids``: the candidates, already known (from the teams' dashboard summaries); the
-    ``limit`` highest of them are read by key, whatever the portfolio's size."""
+    ``limit`` highest of them are read by key, whatever the portfolio's size. ``changes``: their
+    change since the previous assessment, already known too (then one query)."""
     chosen = (scored_agreements(filters=filters) if agreement_ids is None
               # (read even when there is no candidate, no id being 0: the same queries whatever the data)
               else AgreementScore.objects.filter(agreement_id__in=agreement_ids or [0]))
     scores = list(chosen.select_related("agreement", "assessment").order_by(*TOP_ORDER)[:limit])
+    if changes is not None:
+        return [TopAgreement(score, known_change_c=changes.get(score.agreement_id), change_known=True)
+                for score in scores]
     rows = [TopAgreement(score) for score in scores]
     if not rows:
         return rows

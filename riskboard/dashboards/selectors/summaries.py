@@ -4,7 +4,8 @@ With no filter but the team (``filters.team_only``), a dashboard reads the summa
 in scope (``DashboardSummary``, one row per team) instead of summing the team's agreements and
 ratings on every request: the risk matrix, the band counts, reviews due, the candidates for the
 top agreements, and, for one team, the heatmap's partner order and the movers; the heatmap
-cells' last-assessed dates are rows of ``DashboardCellDate``. A page then reads a few rows
+cells' last-assessed dates are rows of ``DashboardCellDate``, read with the cells' stored tallies
+(``portfolio.partner_category_cells_stored``). A page then reads a few rows
 whatever the portfolio's size.
 
 A summary is the dashboard's own selectors' output for one team (``services.
@@ -24,17 +25,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Max
-
 from assessments import scoring
-from assessments.models import DashboardCellDate, Team
+from assessments.models import Team
 
 from ..filtersets import DashboardFilters
 from .portfolio import SIDES, BandDistribution, MatrixCounts
 from .scope import RANKS, ScoringRules
 from .trends import Mover, Movers
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 # Rows kept per team: enough for the dashboard's lists (10 top agreements, 5 reviews, 5 movers of
 # each kind), with room to drop movers the viewer may not name.
 KEEP_TOP = 10
@@ -91,17 +90,15 @@ class Summaries:
         """Agreement ids among which the highest scores are: each team's highest."""
         return [row[0] for data in self.data for row in data["top"]]
 
+    def top_changes(self) -> dict[int, int | None]:
+        """Each candidate's change since its previous approved assessment (None: its first)."""
+        return {row[0]: row[2] for data in self.data for row in data["top"]}
+
     @property
     def partner_order(self) -> list[int] | None:
         """Every partner's id in heatmap order (one team only: an order by summed scores cannot be
         merged from each team's)."""
         return self.single["partners"] if self.single else None
-
-    def cell_dates(self, partner_ids: list[int]) -> dict[tuple[int, str], dt.date]:
-        """The heatmap cells' last-assessed dates of ``partner_ids`` over these teams (one query)."""
-        rows = (DashboardCellDate.objects.filter(team_id__in=self.team_ids, partner_id__in=partner_ids)
-                .values_list("partner_id", "category_code").annotate(day=Max("last_assessed")).order_by())
-        return {(partner_id, code): day for partner_id, code, day in rows}
 
     def movers(
         self, *, period_days: int, rules: ScoringRules, partner_names: Callable[[list[int]], dict[int, str]],
