@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A riskboard worker --beat --loglevel=info
+	$(VENV)/bin/celery -A riskboard worker --beat --queues=celery,dashboards --loglevel=info
 
 # Benchmark of score aggregation on the PostgreSQL database named by DATABASE_URL; AGREEMENTS
 # (default 20000, 5 assessments each) sizes the portfolio; the audit page is also measured at 200

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import get_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "web", "worker", "beat")
-LONG_RUNNING = ("web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "worker-dashboards", "beat")
+LONG_RUNNING = ("web", "worker", "worker-dashboards", "beat")
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 
 
@@ -129,6 +130,10 @@ def test_every_dependency_names_a_service(compose):
 def test_commands_name_things_that_exist_and_beat_keeps_its_schedule_in_a_writable_place(compose):
     services = compose["services"]
     assert services["worker"]["command"][:3] == ["celery", "-A", "riskboard"]
+    # Every queue a task is routed to has a worker: recomputes on one, dashboard summaries on another.
+    queues = {arg.split("=", 1)[1] for name in ("worker", "worker-dashboards")
+              for arg in services[name]["command"] if arg.startswith("--queues=")}
+    assert queues == {"celery", *(route["queue"] for route in settings.CELERY_TASK_ROUTES.values())}
     beat = services["beat"]["command"]
     assert beat[:4] == ["celery", "-A", "riskboard", "beat"]
     schedule = beat[beat.index("--schedule") + 1]

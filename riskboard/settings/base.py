@@ -327,6 +327,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Dashboard summaries have a queue (and, in docker-compose.yml, a worker) of their own: refreshing a
+# team's takes a while at scale, and a recompute (an approval's score) must never wait behind one.
+CELERY_TASK_ROUTES = {"assessments.tasks.dashboard_summaries_refresh": {"queue": "dashboards"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
