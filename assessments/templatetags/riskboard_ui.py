@@ -31,6 +31,23 @@ def field_widget(field, hint=False, conflict=False):
         value = escape(context["value"]) if context["value"] else ""
         return mark_safe(f'<textarea name="{escape(context["name"])}"{_attrs_html(context["attrs"])}>\n'  # noqa: S308
                          f"{value}</textarea>")
+    if type(widget) is forms.Select:
+        # What django/forms/widgets/select.html and select_option.html write, without a template
+        # per option (a filter bar has six selects, and their templates cost more than its queries).
+        attrs = field.build_widget_attrs(attrs, widget)
+        if field.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", field.auto_id)
+        context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+        html = f'<select name="{escape(context["name"])}"{_attrs_html(context["attrs"])}>'
+        for group_name, options, _index in context["optgroups"]:
+            if group_name:
+                html += f'\n  <optgroup label="{escape(group_name)}">'
+            for option in options:
+                html += (f'\n  <option value="{escape(str(option["value"]))}"{_attrs_html(option["attrs"])}>'
+                         f'{escape(option["label"])}</option>\n')
+            if group_name:
+                html += "\n  </optgroup>"
+        return mark_safe(html + "\n</select>")  # noqa: S308  (every value escaped above)
     return field.as_widget(attrs=attrs)
 
 
@@ -126,6 +143,26 @@ def heatmap_table_rows(table, partner_links) -> str:
                 html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'
         out.append(html + "\n        </tr>")
     return mark_safe("".join(out))  # noqa: S308  (every value escaped above)
+
+
+@register.simple_tag
+def matrix_table_rows(rows) -> str:
+    """The body rows of the dashboard's risk matrix table ("Show data"): per cell its levels, its
+    band, and each side's count linking to its ratings (or 0). ``rows``: the view's matrix rows
+    (``likelihood``, ``impact``, ``band``, ``sides``: (side, count, url)). One loop over plain data."""
+    out = []
+    for cell in rows:
+        likelihood, impact = cell["likelihood"], cell["impact"]
+        html = (f"\n        <tr>\n          <td>{likelihood}</td><td>{impact}</td>\n"
+                f"          <td>{band_badge(cell['band'])}</td>\n          ")
+        for side, count, url in cell["sides"]:
+            if count:
+                html += (f'<td><a href="{escape(url)}">{count}<span class="visually-hidden"> {escape(side)} ratings '
+                         f"at likelihood {likelihood}, impact {impact}</span></a></td>")
+            else:
+                html += "<td>0</td>"
+        out.append(html + "\n        </tr>")
+    return mark_safe("".join(out))  # noqa: S308  (every value escaped above; levels and counts are ints)
 
 
 @register.simple_tag

@@ -71,3 +71,26 @@ def test_a_text_box_is_the_markup_of_the_widget_template(data, hint, conflict):
             attrs["aria-invalid"] = "true"
         expected = field.as_widget(attrs={k: v for k, v in attrs.items() if v})
         assert field_widget(field, hint=hint, conflict=conflict) == expected
+
+
+class Choices(forms.Form):
+    region = forms.ChoiceField(choices=[("", "Any region"), ("eu", "Europe & <Near> \"East\""), ("af", "Africa")],
+                               required=False, help_text="Where.")
+    grouped = forms.ChoiceField(choices=[("", "None"), ("Group <A>", [("1", "One"), ("2", "Two")]), ("3", "Three")])
+    count = forms.TypedChoiceField(choices=[(1, "One"), (2, "Two")], coerce=int)
+
+
+@pytest.mark.parametrize("data", [None, {"region": "eu", "grouped": "2", "count": "2"}, {"region": "nowhere"}])
+@pytest.mark.parametrize(("hint", "conflict"), [(False, False), (True, True)])
+def test_a_select_is_the_markup_of_the_widget_template(data, hint, conflict):
+    """The filter bars' selects are written in one loop: the same markup as Django's templates."""
+    from assessments.templatetags.riskboard_ui import describers, field_widget
+
+    form = Choices(data, prefix="f", initial={"region": "af"})
+    for name in ("region", "grouped", "count"):
+        field = form[name]
+        attrs = {"aria-describedby": describers(field, hint=hint, conflict=conflict)}
+        if field.errors:
+            attrs["aria-invalid"] = "true"
+        expected = field.as_widget(attrs={k: v for k, v in attrs.items() if v})
+        assert field_widget(field, hint=hint, conflict=conflict) == expected

@@ -7,7 +7,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from assessments import scoring
-from assessments.templatetags.riskboard_ui import heatmap_table_rows
+from assessments.templatetags.riskboard_ui import heatmap_table_rows, matrix_table_rows
 
 
 def _tally(score: Decimal) -> scoring.Tally:
@@ -26,4 +26,15 @@ def test_heatmap_rows_link_each_counted_cell_and_dash_the_others():
     assert ('<a href="/cell?a=1&amp;b=2">9.00<span class="visually-hidden">, &lt;Partner&gt;,</span> Medium</a>'
             in html)
     assert '<td class="nowrap"><span class="muted">\N{EM DASH}</span></td>' in html
+    assert html.count("<tr>") == 1
+
+
+def test_matrix_rows_link_each_cell_with_ratings_and_name_it():
+    band = SimpleNamespace(code="HIGH", colour="#ff0000", label="High")
+    rows = [{"likelihood": 4, "impact": 5, "band": band,
+             "sides": [("inherent", 12, "/m/inherent/4/5/?team=1&x=2"), ("residual", 0, "/m/residual/4/5/")]}]
+    html = matrix_table_rows(rows)
+    assert "<td>4</td><td>5</td>" in html and 'data-band-code="HIGH"' in html and ">High</span>" in html
+    assert ('<td><a href="/m/inherent/4/5/?team=1&amp;x=2">12<span class="visually-hidden"> inherent ratings at '
+            "likelihood 4, impact 5</span></a></td><td>0</td>") in html
     assert html.count("<tr>") == 1

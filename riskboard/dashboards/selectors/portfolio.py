@@ -225,14 +225,19 @@ _TALLY_SQL_COLUMNS = ", ".join(f"s.{c}" for c in (*ScoreTally.TALLY_FIELDS, *Sco
 
 
 def _keyed_rows(sql: str, *, team_ids: frozenset[int] | None, partner_ids: list[int]) -> list[tuple]:
+    """Run ``sql``, whose ``{where_s}`` and ``{where_d}`` stand for the condition "among
+    ``partner_ids`` and ``team_ids``" on the tables aliased ``s`` and ``d``."""
     ids, teams = sorted(set(partner_ids)), sorted(team_ids or ())
-    where = f"s.partner_id IN ({', '.join(['%s'] * len(ids))})"
-    if team_ids is not None:
-        if not teams:
-            return []
-        where += f" AND s.team_id IN ({', '.join(['%s'] * len(teams))})"
+    if team_ids is not None and not teams:
+        return []
+
+    def where(alias: str) -> str:
+        text = f"{alias}.partner_id IN ({', '.join(['%s'] * len(ids))})"
+        return text + (f" AND {alias}.team_id IN ({', '.join(['%s'] * len(teams))})" if team_ids is not None else "")
+
+    params = [*ids, *teams]
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} WHERE {where}", [*ids, *teams])
+        cursor.execute(sql.format(where_s=where("s"), where_d=where("d")), params * sql.count("{where_"))
         return cursor.fetchall()
 
 
@@ -263,9 +268,11 @@ def _stored_cells_with_dates(*, team_ids: frozenset[int] | None, partner_ids: li
     """The stored partner x category tallies of ``partner_ids`` over ``team_ids`` (None: every
     team), with each cell's kept last-assessed date (the latest over the teams). One query."""
     rows = _keyed_rows(
+        # The dates are narrowed to the page before the join, so that their index is used.
         f"SELECT s.partner_id, s.category_code, {_TALLY_SQL_COLUMNS}, d.last_assessed "  # noqa: S608 (names from models)
-        f"FROM {PartnerCategoryScore._meta.db_table} s LEFT JOIN {DashboardCellDate._meta.db_table} d "
-        "ON d.team_id = s.team_id AND d.partner_id = s.partner_id AND d.category_code = s.category_code",
+        f"FROM {PartnerCategoryScore._meta.db_table} s LEFT JOIN (SELECT * FROM {DashboardCellDate._meta.db_table} d "
+        "WHERE {where_d}) d ON d.team_id = s.team_id AND d.partner_id = s.partner_id "
+        "AND d.category_code = s.category_code WHERE {where_s}",
         team_ids=team_ids, partner_ids=partner_ids,
     )
     as_date = DateField().to_python  # SQLite answers text
@@ -279,7 +286,7 @@ def _page_partner_rows(*, filters: DashboardFilters, partner_ids: list[int]) -> 
         return {}
     rows = _keyed_rows(
         f"SELECT s.partner_id, {_TALLY_SQL_COLUMNS}, p.name FROM {PartnerScore._meta.db_table} s "  # noqa: S608
-        f"JOIN {Partner._meta.db_table} p ON p.id = s.partner_id",
+        f"JOIN {Partner._meta.db_table} p ON p.id = s.partner_id WHERE {{where_s}}",
         team_ids=filters.team_ids, partner_ids=partner_ids,
     )
     return {pk: PartnerRow(pk, name, tally, None) for pk, (tally, name) in _add_up(rows, 1).items()}
