@@ -69,10 +69,18 @@ def _heatmap_link(filters: DashboardFilters) -> Callable[[int, str], str]:
 
 
 def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
-    # Cached: the table and the figure link the same 50 cells. (Reversed each: the levels' URL
-    # pattern admits 1-5 only, so ``_link_maker``'s placeholders cannot stand in for them.)
-    return functools.cache(lambda side, likelihood, impact: _link(
-        "dashboards:matrix-cell", side, likelihood, impact, query=filters.querystring))
+    """``link(side, likelihood, impact)``: a matrix cell's URL, as ``_link`` gives it. The URL is
+    resolved once: the side by a placeholder (as ``_link_maker`` does), the two levels (whose
+    pattern admits 1 to 5 only) by the path's last two segments."""
+    placeholder = "PLACEHOLDERSIDEX"
+    pattern = reverse("dashboards:matrix-cell", args=[placeholder, 1, 1])
+    head = pattern[:pattern.rindex("/1/1/")]
+    suffix = f"?{filters.querystring}" if filters.querystring else ""
+
+    def link(side: str, likelihood: int, impact: int) -> str:
+        return f"{head.replace(placeholder, quote(str(side), safe=''), 1)}/{int(likelihood)}/{int(impact)}/{suffix}"
+
+    return link
 
 
 def _agreement_link(pk: int) -> str:
@@ -174,7 +182,9 @@ def dashboard(request):
             if heatmap.rows else None,
             "matrix": charts.risk_matrix_figure(matrix, link=matrix_link) if matrix.total else None,
             "bands": charts.band_distribution_figure(distribution, bands=bands) if distribution.total else None,
-            "top": charts.top_agreements_figure(top, bands=band_by_rank, link=_agreement_link) if top else None,
+            "top": charts.top_agreements_figure(top, bands=band_by_rank,
+                                                link=_link_maker("assessments:agreement-detail", int))
+            if top else None,
             "trends": charts.trend_figure(trends.series) if trends.has_history else None,
             "movers": charts.movers_figure(movers.all, link=_mover_link) if movers.all else None,
         },

@@ -410,7 +410,15 @@ def test_the_other_pages_cost_the_same_queries_at_two_portfolio_sizes(client, wo
 
 
 def test_links_made_from_a_pattern_are_the_links_reverse_gives():
-    from riskboard.dashboards.views import _link, _link_maker
+    from types import SimpleNamespace
+
+    from riskboard.dashboards.views import _link, _link_maker, _matrix_link
+
+    for query in ("", "team=3&region=europe"):
+        matrix = _matrix_link(SimpleNamespace(querystring=query))
+        assert all(matrix(side, likelihood, impact) == _link("dashboards:matrix-cell", side, likelihood, impact,
+                                                             query=query)
+                   for side in ("inherent", "residual") for likelihood in range(1, 6) for impact in range(1, 6))
 
     cell = _link_maker("dashboards:heatmap-cell", int, str, query="region=europe")
     assert cell(12, "CAT_1") == _link("dashboards:heatmap-cell", 12, "CAT_1", query="region=europe")
