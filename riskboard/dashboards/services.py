@@ -2,9 +2,9 @@
 
 ``dashboard_summaries_refresh`` is rerunnable and cheap when nothing changed: it recomputes only
 the summaries that are not current (a recompute touched the team since, or they were computed on
-another day, or in another format). The worker runs it after every recompute and once a minute
-with the sweep; until it has, dashboards compute from the stored scores, so a stale summary is
-never shown.
+another day, or in another format). The worker of the ``dashboards`` queue runs it after every
+recompute, and the beat once a minute; until it has, dashboards compute from the stored scores,
+so a stale summary is never shown.
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def dashboard_summaries_refresh(*, team_ids=None, today: dt.date | None = None) 
             # One refresh of a team at a time: one that finds another at work skips the team (what
             # the other misses, the next refresh catches: the beat runs one every minute). The
             # team row's lock does not block recomputes, which only bump the summary row.
-            if not Team.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=team_id).exists():
+            if not list(Team.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=team_id)
+                        .values_list("pk", flat=True)):
                 continue
             # The generation is read before the scores: whatever commits later leaves it stale.
             (_, generation, *state), = _states(Team.objects.filter(pk=team_id))
