@@ -315,19 +315,33 @@ def scoped_trend(*, team_ids: frozenset[int] | None, level: str, key: str, start
         if start <= today <= end else None
     )
     snapshots = _snapshot_rows(team_ids=team_ids, level=level, keys=[key])
-    rows = list(snapshots.filter(day__lte=end).order_by("day", "team_id")) if snapshots is not None else []
+    rows = []
+    if snapshots is not None:
+        # Only what the period needs: each team's latest row on or before ``start`` (its value on
+        # the first day), and the rows after it; not the whole history before.
+        latest = ScoreSnapshot.objects.filter(
+            level=ScoreLevel(level), key=OuterRef("key"), team_id=OuterRef("team_id"), day__lte=start,
+        ).order_by("-day").values("day")[:1]
+        rows = list(snapshots.filter(Q(day__gt=start, day__lte=end) | Q(day=Subquery(latest)))
+                    .order_by("day", "team_id").values_list("day", "team_id", *_SNAPSHOT_TALLY))
     points, by_team, index, day = [], {}, 0, start
+    shown = None
     while day <= end:
         changed = False
-        while index < len(rows) and rows[index].day <= day:
-            by_team[rows[index].team_id] = rows[index].tally
+        while index < len(rows) and rows[index][0] <= day:
+            _, team_id, n, total, low, high, inherent, *rest = rows[index]
+            by_team[team_id] = scoring.Tally(n, total, low, high, inherent, tuple(rest[:-1]), rest[-1])
             index += 1
             changed = True
-        if changed or not points:
-            current = scoring.tally_sum(by_team.values())
-        points.append(_point(day, live if (live is not None and day == today) else current))
+        if changed or shown is None:
+            shown = _point(day, scoring.tally_sum(by_team.values()))
+        points.append(_point(day, live) if (live is not None and day == today) else TrendPoint(
+            day, shown.n, shown.score, shown.score_low, shown.score_high, shown.band_counts))
         day += dt.timedelta(days=1)
     return points
+
+
+_SNAPSHOT_TALLY = (*ScoreSnapshot.TALLY_FIELDS, *ScoreSnapshot.BAND_FIELDS, "fingerprint")
 
 
 def scoped_changes(*, team_ids: frozenset[int] | None, level: str, start: dt.date, end: dt.date
