@@ -83,10 +83,6 @@ def _matrix_link(filters: DashboardFilters) -> Callable[[str, int, int], str]:
     return link
 
 
-def _agreement_link(pk: int) -> str:
-    return reverse("assessments:agreement-detail", args=[pk])
-
-
 def _mover_link(mover) -> str:
     if mover.level == "partner":
         return reverse("dashboards:partner-detail", args=[int(mover.key)])
