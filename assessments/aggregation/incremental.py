@@ -371,7 +371,7 @@ def agreements_recompute(*, agreement_ids: Iterable[int]) -> int:
             was_stored = None if old_row is None else (
                 old_row.assessment_id, old_row.catalogue_id, old_row.is_active, old_row.partner_ids, old_row.team_id,
                 old_row.result)
-            if now_stored != was_stored:
+            if now_stored != was_stored:  # its team then and now (index 4 of both)
                 touched.update(row[4] for row in (now_stored, was_stored) if row is not None)
             if result is not None:
                 row = {

@@ -61,11 +61,16 @@ class Texts(forms.Form):
 @pytest.mark.parametrize("data", [None, {"rationale": 'Because <b>"x" & y</b>', "evidence": "too long"}, {}])
 @pytest.mark.parametrize(("hint", "conflict"), [(False, False), (True, True)])
 def test_a_text_box_is_the_markup_of_the_widget_template(data, hint, conflict):
+    _assert_widgets_are_the_templates(Texts(data, prefix="c3", initial={"rationale": "Saved <i>text</i>"}),
+                                      hint=hint, conflict=conflict)
+
+
+def _assert_widgets_are_the_templates(form, *, hint, conflict):
+    """``field_widget`` writes each field of ``form`` as Django's widget templates do, hint, error
+    and conflict notes tied to it."""
     from assessments.templatetags.riskboard_ui import describers, field_widget
 
-    form = Texts(data, prefix="c3", initial={"rationale": "Saved <i>text</i>"})
-    for name in ("rationale", "evidence"):
-        field = form[name]
+    for field in form:
         attrs = {"aria-describedby": describers(field, hint=hint, conflict=conflict)}
         if field.errors:
             attrs["aria-invalid"] = "true"
@@ -84,13 +89,4 @@ class Choices(forms.Form):
 @pytest.mark.parametrize(("hint", "conflict"), [(False, False), (True, True)])
 def test_a_select_is_the_markup_of_the_widget_template(data, hint, conflict):
     """The filter bars' selects are written in one loop: the same markup as Django's templates."""
-    from assessments.templatetags.riskboard_ui import describers, field_widget
-
-    form = Choices(data, prefix="f", initial={"region": "af"})
-    for name in ("region", "grouped", "count"):
-        field = form[name]
-        attrs = {"aria-describedby": describers(field, hint=hint, conflict=conflict)}
-        if field.errors:
-            attrs["aria-invalid"] = "true"
-        expected = field.as_widget(attrs={k: v for k, v in attrs.items() if v})
-        assert field_widget(field, hint=hint, conflict=conflict) == expected
+    _assert_widgets_are_the_templates(Choices(data, prefix="f", initial={"region": "af"}), hint=hint, conflict=conflict)

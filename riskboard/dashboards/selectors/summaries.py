@@ -55,7 +55,6 @@ def tally_of(values: list) -> scoring.Tally:
 class Summaries:
     """The current summaries of every team in a dashboard's scope (``data``: one dict per team)."""
 
-    team_ids: tuple[int, ...]
     data: tuple[dict, ...]
 
     @property
@@ -143,4 +142,4 @@ def current_summaries(*, filters: DashboardFilters) -> Summaries | None:
         if generation is None or summarised != generation or day != filters.end or not data \
                 or data.get("version") != SUMMARY_VERSION:
             return None
-    return Summaries(team_ids=tuple(row[0] for row in rows), data=tuple(row[4] for row in rows))
+    return Summaries(data=tuple(row[4] for row in rows))
