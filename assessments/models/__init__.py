@@ -24,6 +24,7 @@ from .aggregates import (
     ScoreLevel,
     ScoresLock,
     ScoreSnapshot,
+    TeamAgreementCount,
 )
 
 __all__ += [
@@ -38,4 +39,5 @@ __all__ += [
     "ScoreLevel",
     "ScoreSnapshot",
     "ScoresLock",
+    "TeamAgreementCount",
 ]

@@ -331,3 +331,16 @@ class DashboardCellDate(models.Model):
 
     def __str__(self) -> str:
         return f"Partner {self.partner_id} in {self.category_code} for team {self.team_id}: {self.last_assessed}"
+
+
+class TeamAgreementCount(models.Model):
+    """How many agreements a team owns, kept by database triggers on the agreements table (insert,
+    delete, and an update that moves an agreement to another team; migration ``0009``), so that a
+    list of every agreement a user may see says how many there are without counting them. Written
+    by the triggers only."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="agreement_count")
+    agreements = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Team {self.team_id}: {self.agreements} agreements"

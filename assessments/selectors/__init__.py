@@ -13,6 +13,7 @@ By concept (every public name is importable from ``assessments.selectors`` itsel
 from .agreements import (
     CurrentAssessments,
     StoredScore,
+    agreement_count_visible,
     agreement_current_assessments,
     agreement_history,
     agreement_last_approved_assessment,
@@ -79,6 +80,7 @@ __all__ = [
     "Freshness",
     "StoredScore",
     "TallyExplanation",
+    "agreement_count_visible",
     "agreement_current_assessments",
     "agreement_explain",
     "agreement_history",

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from catalogue.cache import catalogue_version_cached
 from catalogue.models import Band
-from riskboard.permissions import Action, team_filter
+from riskboard.permissions import Action, team_filter, visible_team_ids
 
 from ..choices import OPEN_STATUSES, AssessmentStatus
-from ..models import Agreement, AgreementScore, Assessment, DirtyAgreement, Partner, Team
+from ..models import Agreement, AgreementScore, Assessment, DirtyAgreement, Partner, Team, TeamAgreementCount
 from .scores import Freshness
 
 
@@ -84,6 +84,19 @@ def agreement_list(*, user) -> QuerySet[Agreement]:
             score_dirty=Exists(DirtyAgreement.objects.filter(agreement_id=OuterRef("pk"))),
         )
     )
+
+
+def agreement_count_visible(*, user) -> int:
+    """How many agreements ``user`` may see: what ``agreement_list(user=user).count()`` gives, read
+    from each team's stored count (kept by triggers on the agreements table), one query that
+    reads a row per team, whatever the number of agreements."""
+    team_ids = visible_team_ids(user, Action.VIEW)
+    rows = TeamAgreementCount.objects.all()
+    if team_ids is not None:
+        if not team_ids:
+            return 0
+        rows = rows.filter(team_id__in=sorted(team_ids))
+    return rows.aggregate(n=Sum("agreements"))["n"] or 0
 
 
 def _stored_worst_rank(score: str) -> Case:

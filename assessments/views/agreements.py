@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
@@ -13,6 +14,14 @@ from riskboard.permissions import Action, can
 from .. import selectors
 from ..filtersets import AgreementFilterSet
 from .common import assessment_rating_views
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are, so it does not count them."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached property: this is its value
 
 
 class AgreementListView(ListView):
@@ -28,6 +37,18 @@ class AgreementListView(ListView):
         )
         return self.filterset.qs
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # Without a filter the list is every agreement the user may see: their teams' stored
+        # counts say how many, where counting the rows would read all of them.
+        if not self._filtered():
+            return CountedPaginator(queryset, per_page, count=selectors.agreement_count_visible(
+                user=self.request.user), **kwargs)
+        return super().get_paginator(queryset, per_page, **kwargs)
+
+    def _filtered(self) -> bool:
+        form = self.filterset.form
+        return any(form.data.get(name) for name in form.fields if name != "ordering")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
@@ -37,7 +58,7 @@ class AgreementListView(ListView):
             freshness=selectors.agreements_stored_scores(agreements=context["agreements"]),
             filter_form=form,
             partner_chosen=getattr(form, "cleaned_data", {}).get("partner"),
-            filtered=any(form.data.get(name) for name in form.fields if name != "ordering"),
+            filtered=self._filtered(),
             ordering=self.request.GET.get("ordering", ""),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             has_teams=selectors.teams_visible_to(user=self.request.user).exists(),
