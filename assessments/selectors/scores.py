@@ -303,17 +303,18 @@ def _point(day: dt.date, tally: scoring.Tally) -> TrendPoint:
     return TrendPoint(day, tally.n, tally.score, tally.score_low, tally.score_high, tally.band_counts)
 
 
-def scoped_trend(*, team_ids: frozenset[int] | None, level: str, key: str, start: dt.date, end: dt.date
-                 ) -> list[TrendPoint]:
+def scoped_trend(*, team_ids: frozenset[int] | None, level: str, key: str, start: dt.date, end: dt.date,
+                 live: scoring.Tally | None = None) -> list[TrendPoint]:
     """One point per day from ``start`` to ``end`` of a partner (key: its id), a category (its code) or
     the portfolio (``"portfolio"``), summed over ``team_ids`` (None: every team). Days between
-    snapshots carry each team's last value forward; today, if in range, is the live value. Two
-    queries (one when today is not in range)."""
+    snapshots carry each team's last value forward; today, if in range, is the live value (``live``:
+    the stored tally ``scoped_tallies`` gives, when the caller has read it already). Two queries
+    (one when today is not in range or ``live`` is given)."""
     today = timezone.localdate()
-    live = (
-        scoped_tallies(team_ids=team_ids, level=level, keys=[key]).get(str(key), scoring.Tally())
-        if start <= today <= end else None
-    )
+    if not start <= today <= end:
+        live = None
+    elif live is None:
+        live = scoped_tallies(team_ids=team_ids, level=level, keys=[key]).get(str(key), scoring.Tally())
     snapshots = _snapshot_rows(team_ids=team_ids, level=level, keys=[key])
     rows = []
     if snapshots is not None:

@@ -1,5 +1,7 @@
 """Small presentation helpers for the templates: accessible fields and readable colours."""
 
+import html as stdlib_html
+
 from django import forms, template
 from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
@@ -126,18 +128,24 @@ def heatmap_table_rows(table, partner_links) -> str:
     the ratings behind it, or a dash. ``table``: ``Heatmap.grid()``; ``partner_links``: partner id ->
     (page URL, score URL). One loop over plain data: a page holds 50 partners x 11 columns, and a
     template loop per cell cost more than the rest of the dashboard's markup."""
+    # The standard library's escape (what Django's calls, without its lazy-text wrapper: a page
+    # escapes a thousand values here); each band's label once.
+    quote, labels = stdlib_html.escape, {}
     out = []
     for row, cells in table:
         page_url, score_url = partner_links[row.partner_id]
-        name = escape(row.name)
-        html = (f'\n        <tr>\n          <th scope="row"><a href="{escape(page_url)}">{name}</a></th>\n'
+        name = quote(row.name)
+        html = (f'\n        <tr>\n          <th scope="row"><a href="{quote(page_url)}">{name}</a></th>\n'
                 f'          <td class="nowrap">{_score_text(row.tally)} <a class="muted" '
-                f'href="{escape(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
+                f'href="{quote(score_url)}">how<span class="visually-hidden"> the score of {name} is made</span>'
                 f"</a></td>")
         for _code, cell, band, url in cells:
             if cell:
-                label = escape(band.label if band else "")
-                html += (f'\n          <td class="nowrap"><a href="{escape(url)}">{_score_text(cell.tally)}'
+                text = band.label if band else ""
+                label = labels.get(text)
+                if label is None:
+                    label = labels[text] = quote(text)
+                html += (f'\n          <td class="nowrap"><a href="{quote(url)}">{_score_text(cell.tally)}'
                          f'<span class="visually-hidden">, {name},</span> {label}</a></td>')
             else:
                 html += '\n          <td class="nowrap"><span class="muted">\N{EM DASH}</span></td>'

@@ -93,7 +93,7 @@ def mover_rows(*, movers) -> tuple[list[str], list[list]]:
 def review_rows(*, agreements, today) -> tuple[list[str], list[list]]:
     header = ["Agreement", "Title", "Team", "Next review", "Overdue", "Open assessment"]
     return header, [
-        [a.reference, a.title, a.owner_team.name, a.next_review_date, "yes" if a.next_review_date < today else "no",
+        [a.reference, a.title, a.team_name, a.next_review_date, "yes" if a.next_review_date < today else "no",
          a.open_assessment_status or ""]
         for a in agreements
     ]

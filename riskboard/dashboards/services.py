@@ -64,6 +64,7 @@ def team_summary(team_id: int, *, today: dt.date, rules) -> dict:
         "matrix": {side: [[likelihood, impact, n] for (likelihood, impact), n in sorted(matrix.side(side).items())]
                    for side in selectors.SIDES},
         "headline": list(distribution.headline),
+        "portfolio": tally_list(selectors.portfolio_tally(filters=filters)),
         "worst": list(distribution.worst),
         "reviews": {"overdue": reviews.overdue, "due_soon": reviews.due_soon,
                     "rows": [[a.pk, a.next_review_date.isoformat()] for a in reviews.rows]},

@@ -48,12 +48,26 @@ def _link_maker(name: str, *kinds: type, query: str = "") -> Callable[..., str]:
     placeholders = [9_876_543_210 + i if kind is int else f"PLACEHOLDER{i}X" for i, kind in enumerate(kinds)]
     pattern = reverse(name, args=placeholders)
     suffix = f"?{query}" if query else ""
+    # The pattern cut at its placeholders, in the order they appear: (argument index, text after).
+    found = sorted((pattern.index(str(placeholder)), i) for i, placeholder in enumerate(placeholders))
+    head = pattern[:found[0][0]] if found else pattern
+    pieces = []
+    for n, (at, i) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(pattern)
+        pieces.append((i, kinds[i] is int, pattern[at + len(str(placeholders[i])):end]))
+    if not found:
+        head += suffix
+    else:
+        pieces[-1] = (*pieces[-1][:2], pieces[-1][2] + suffix)
 
     def make(*args) -> str:
-        url = pattern
-        for placeholder, value in zip(placeholders, args, strict=True):
-            url = url.replace(str(placeholder), quote(str(value), safe=""), 1)
-        return url + suffix
+        if len(args) != len(kinds):
+            raise TypeError(f"{name} takes {len(kinds)} argument(s), not {len(args)}")
+        url = head
+        for i, is_int, after in pieces:
+            value = args[i]
+            url += (str(int(value)) if is_int else quote(str(value), safe="")) + after
+        return url
 
     return make
 
@@ -117,14 +131,15 @@ def dashboard(request):
     matrix_link = _matrix_link(filters)
     matrix = summaries.matrix(rules) if summaries else selectors.risk_matrix_counts(filters=filters, rules=rules)
     distribution = summaries.distribution() if summaries else selectors.band_distribution(filters=filters)
-    portfolio = selectors.portfolio_tally(filters=filters)
+    portfolio = summaries.portfolio() if summaries else selectors.portfolio_tally(filters=filters)
     top = selectors.top_agreements(filters=filters, rules=rules,
                                    agreement_ids=summaries.top_candidates() if summaries else None,
                                    changes=summaries.top_changes() if summaries else None)
     trend_partners, trend_codes = selectors.trend_choices(filters=filters, data=request.GET)
     typed = selectors.trend_partners_typed(filters=filters, data=request.GET, chosen=trend_partners)
     trend_partners += typed.found
-    trends = selectors.dashboard_trends(filters=filters, rules=rules, partners=trend_partners, codes=trend_codes)
+    trends = selectors.dashboard_trends(filters=filters, rules=rules, partners=trend_partners, codes=trend_codes,
+                                        portfolio_today=portfolio if filters.team_only else None)
     movers = summaries and summaries.movers(period_days=filters.period_days, rules=rules,
                                             partner_names=selectors.visible_partner_names(user))
     movers = movers or selectors.dashboard_movers(filters=filters, rules=rules)

@@ -65,6 +65,11 @@ def test_a_current_summary_gives_what_the_stored_scores_give(portfolio, who):
     assert live_matrix.total  # something to compare
     assert summaries.matrix(rules) == live_matrix
     assert summaries.distribution() == selectors.band_distribution(filters=filters)
+    portfolio = selectors.portfolio_tally(filters=filters)
+    assert summaries.portfolio() == portfolio and portfolio.n
+    # The trend's point of today, from the tally the page has already, is the one it would read.
+    assert selectors.dashboard_trends(filters=filters, rules=rules, portfolio_today=summaries.portfolio()) == \
+        selectors.dashboard_trends(filters=filters, rules=rules)
 
     live = selectors.top_agreements(filters=filters, rules=rules)
     known = selectors.top_agreements(filters=filters, rules=rules, agreement_ids=summaries.top_candidates(),

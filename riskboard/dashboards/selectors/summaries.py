@@ -33,7 +33,7 @@ from .portfolio import SIDES, BandDistribution, MatrixCounts
 from .scope import RANKS, ScoringRules
 from .trends import Mover, Movers
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 # Rows kept per team: enough for the dashboard's lists (10 top agreements, 5 reviews, 5 movers of
 # each kind), with room to drop movers the viewer may not name.
 KEEP_TOP = 10
@@ -76,6 +76,10 @@ class Summaries:
             headline = [a + b for a, b in zip(headline, data["headline"], strict=True)]
             worst = [a + b for a, b in zip(worst, data["worst"], strict=True)]
         return BandDistribution(headline=tuple(headline), worst=tuple(worst))
+
+    def portfolio(self) -> scoring.Tally:
+        """The counted agreements' tally (``portfolio.portfolio_tally``), summed over the teams."""
+        return scoring.tally_sum(tally_of(data["portfolio"]) for data in self.data)
 
     def reviews_due_counts(self) -> tuple[int, int]:
         """(overdue, due soon), summed over the teams."""

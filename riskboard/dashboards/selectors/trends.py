@@ -97,16 +97,20 @@ def trend_partners_typed(*, filters: DashboardFilters, data, chosen: list[tuple[
 
 
 def dashboard_trends(
-    *, filters: DashboardFilters, rules: ScoringRules, partners: list[tuple[int, str]] = (), codes: list[str] = ()
+    *, filters: DashboardFilters, rules: ScoringRules, partners: list[tuple[int, str]] = (), codes: list[str] = (),
+    portfolio_today: scoring.Tally | None = None,
 ) -> Trends:
-    """The portfolio's trend over the period, and each chosen partner's and category's."""
+    """The portfolio's trend over the period, and each chosen partner's and category's.
+    ``portfolio_today``: the teams' stored portfolio tally, when the page has it already (only the
+    team filtered): today's point, not read again."""
     wanted = [(ScoreLevel.PORTFOLIO, "portfolio", "Portfolio")]
     wanted += [(ScoreLevel.PARTNER, str(pk), name) for pk, name in partners]
     names = rules.category_names
     wanted += [(ScoreLevel.CATEGORY, code, names.get(code, code)) for code in codes if code in names]
     out = Trends()
     for level, key, label in wanted:
-        points = scoped_trend(team_ids=filters.team_ids, level=level, key=key, start=filters.start, end=filters.end)
+        points = scoped_trend(team_ids=filters.team_ids, level=level, key=key, start=filters.start, end=filters.end,
+                              live=portfolio_today if level == ScoreLevel.PORTFOLIO else None)
         out.series.append(TrendSeries(level, key, label, points))
     return out
 

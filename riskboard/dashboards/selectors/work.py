@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
 from assessments import services
@@ -28,27 +28,26 @@ class Queue:
 def approvals_queue(*, user, agreements: QuerySet[Agreement], limit: int = 10) -> Queue:
     """Submitted assessments of ``agreements`` (already scoped to ``user``), oldest submission first;
     ``row.can_review`` says whether ``user`` may decide it (a manager of its team, not an author).
-    Three queries."""
+    Two queries: the rows, each counting them all (a window over every match, before the limit),
+    and their authors."""
     queryset = (
         Assessment.objects.restrict(user, Action.VIEW)
         .filter(status=AssessmentStatus.SUBMITTED, agreement_id__in=agreements.values("pk"))
     )
-    total = queryset.count()
-    # Read even when the count is 0: the page costs the same queries whatever the data.
     rows = list(
-        queryset.select_related("agreement__owner_team").prefetch_related("authors").order_by("submitted_at", "pk")[
-            :limit]
+        queryset.select_related("agreement__owner_team").prefetch_related("authors")
+        .annotate(matching=Window(Count("pk"))).order_by("submitted_at", "pk")[:limit]
     )
     for row in rows:
         row.can_review = services.assessment_can_review(assessment=row, user=user)
-    return Queue(rows, total)
+    return Queue(rows, rows[0].matching if rows else 0)
 
 
 @dataclass(frozen=True)
 class ReviewsDue:
     overdue: int
     due_soon: int  # within DUE_WITHIN_DAYS days, not overdue
-    rows: list  # agreements, earliest due first
+    rows: list  # DueAgreement rows, earliest due first
     today: dt.date
     within_days: int = DUE_WITHIN_DAYS
 
@@ -64,8 +63,7 @@ def reviews_due(
     """Agreements among ``agreements`` (already scoped to ``user``) whose current assessment is due
     for review within ``within_days`` days or overdue: the next review date set when it was
     approved. The current assessment is the one their stored score names, their latest approved
-    (a join, not a subquery per agreement). Rows are agreements with ``next_review_date``,
-    ``open_assessment_id`` and ``open_assessment_status`` set. Two queries."""
+    (a join, not a subquery per agreement). Rows are ``DueAgreement``. Two queries."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=within_days)
     due = AgreementScore.objects.filter(
@@ -85,23 +83,32 @@ def reviews_due_known(*, overdue: int, due_soon: int, candidates: list[int], lim
     return ReviewsDue(overdue, due_soon, review_rows(due, limit=limit), today or timezone.localdate(), within_days)
 
 
-def review_rows(due: QuerySet[AgreementScore], *, limit: int) -> list[Agreement]:
+@dataclass(frozen=True)
+class DueAgreement:
+    """An agreement due for review, as the lists show it."""
+
+    pk: int
+    reference: str
+    title: str
+    team_name: str
+    next_review_date: dt.date
+    open_assessment_id: int | None
+    open_assessment_status: str | None
+
+
+def review_rows(due: QuerySet[AgreementScore], *, limit: int) -> list[DueAgreement]:
     """The first ``limit`` agreements of the stored scores ``due``, earliest review first, with
-    ``next_review_date`` and their open assessment (one query)."""
-    rows = []
+    their next review date and open assessment (one query, of the columns shown)."""
     open_assessment = Assessment.objects.filter(agreement_id=OuterRef("agreement_id"), status__in=OPEN_STATUSES)
-    scores = (
-        due.select_related("agreement__owner_team", "assessment")
-        .annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
-                  open_status=Subquery(open_assessment.values("status")[:1]))
-        .order_by(*REVIEW_ORDER)[:limit]
+    rows = (
+        due.annotate(open_id=Subquery(open_assessment.values("pk")[:1]),
+                     open_status=Subquery(open_assessment.values("status")[:1]))
+        .order_by(*REVIEW_ORDER)
+        .values_list("agreement_id", "agreement__reference", "agreement__title", "agreement__owner_team__name",
+                     "assessment__next_review_date", "open_id", "open_status")[:limit]
     )
-    for score in scores:  # read even when none is due: the same queries whatever the data
-        agreement = score.agreement
-        agreement.next_review_date = score.assessment.next_review_date
-        agreement.open_assessment_id, agreement.open_assessment_status = score.open_id, score.open_status
-        rows.append(agreement)
-    return rows
+    # Read even when none is due: the same queries whatever the data.
+    return [DueAgreement(*row) for row in rows]
 
 
 # --- An analyst's home -------------------------------------------------------------------------------
