@@ -199,7 +199,9 @@ class Worker:
         }
         self.offset = self.logfile.stat().st_size if self.logfile.exists() else 0
         self.process = subprocess.Popen(
+            # Both queues, as ``make worker`` and the two compose workers consume them.
             [sys.executable, "-m", "celery", "-A", "riskboard", "worker", "--pool=solo", "--beat",
+             "--queues=celery,dashboards",
              f"--schedule={self.logfile.parent / 'beat-schedule'}", "--loglevel=INFO", "--without-gossip",
              "--without-mingle", "--without-heartbeat", f"--logfile={self.logfile}"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,

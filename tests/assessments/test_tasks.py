@@ -221,6 +221,14 @@ def test_worker_updates_the_aggregates_of_an_approval_within_a_bounded_wait(worl
     assert PartnerScore.objects.get(partner=agreement.partners.get()).n == 1
     assert scores_differences(scores_compute_in_python(), scores_stored()) == []
 
+    # The worker of the dashboards queue then brings the team's dashboard summary up to date.
+    def summary_current() -> bool:
+        summary = DashboardSummary.objects.filter(team=world.team).first()
+        return bool(summary and summary.is_current_generation and summary.data)
+
+    _wait_for(summary_current, timeout=15, worker=celery_worker)
+    assert DashboardSummary.objects.get(team=world.team).data["portfolio"][0] == 1  # one agreement counted
+
 
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
