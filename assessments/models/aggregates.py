@@ -315,6 +315,23 @@ class DashboardSummary(models.Model):
         return self.summarised_generation == self.generation
 
 
+class EveryTeamDashboardSummary(models.Model):
+    """What the dashboard of every team (an auditor's, an administrator's) shows that cannot be
+    added up from each team's ``DashboardSummary``: the heatmap's order of partners by their score
+    over every team, and the movers. One row (``pk`` 1), computed ahead by the worker with the
+    teams' summaries; current only while ``generations`` (each team's ``DashboardSummary.
+    generation`` when it was computed) equals every team's now and ``day`` is today."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generations = models.JSONField(default=dict, help_text="Team id (as text) -> its summary's generation.")
+    day = models.DateField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Dashboard summary of every team"
+
+
 class DashboardCellDate(models.Model):
     """The latest ``as_of`` of the current ratings behind one heatmap cell (partner x category) of
     one team: the hover's "last assessed", rewritten with the team's ``DashboardSummary``."""

@@ -1,10 +1,11 @@
-"""Writes of the dashboards: refreshing each team's dashboard summary (see ``selectors.summaries``).
+"""Writes of the dashboards: refreshing each team's dashboard summary, and the summary of every
+team (see ``selectors.summaries``).
 
 ``dashboard_summaries_refresh`` is rerunnable and cheap when nothing changed: it recomputes only
-the summaries that are not current (a recompute touched the team since, or they were computed on
-another day, or in another format). The worker of the ``dashboards`` queue runs it after every
-recompute, and the beat once a minute; until it has, dashboards compute from the stored scores,
-so a stale summary is never shown.
+the summaries that are not current (a recompute touched the team, or any team for the summary of
+every team, since; or they were computed on another day, or in another format). The worker of
+the ``dashboards`` queue runs it after every recompute, and the beat once a minute; until it has,
+dashboards compute from the stored scores, so a stale summary is never shown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.choices import AgreementStatus
-from assessments.models import Agreement, DashboardCellDate, DashboardSummary, Partner, Team
+from assessments.models import Agreement, DashboardCellDate, DashboardSummary, EveryTeamDashboardSummary, Partner, Team
 
 from . import selectors
 from .filtersets import DEFAULTS, PERIODS, DashboardFilters
@@ -27,11 +28,14 @@ from .selectors.trends import Mover
 logger = logging.getLogger(__name__)
 
 
-def _team_filters(team_id: int, *, today: dt.date, period_days: int) -> DashboardFilters:
-    """What a dashboard filtered to this team alone counts (the defaults: active agreements)."""
-    agreements = Agreement.objects.filter(owner_team_id=team_id, status=AgreementStatus.ACTIVE)
+def _team_filters(team_id: int | None, *, today: dt.date, period_days: int) -> DashboardFilters:
+    """What a dashboard filtered to this team alone (None: of every team) counts (the defaults:
+    active agreements)."""
+    agreements = Agreement.objects.filter(status=AgreementStatus.ACTIVE)
+    if team_id is not None:
+        agreements = agreements.filter(owner_team_id=team_id)
     return DashboardFilters(
-        user=None, filterset=None, agreements=agreements, team_ids=frozenset({team_id}),
+        user=None, filterset=None, agreements=agreements, team_ids=None if team_id is None else frozenset({team_id}),
         values={**DEFAULTS, "period": str(period_days)}, start=today - dt.timedelta(days=period_days), end=today,
     )
 
@@ -51,14 +55,6 @@ def team_summary(team_id: int, *, today: dt.date, rules) -> dict:
     distribution = selectors.band_distribution(filters=filters)
     reviews = selectors.reviews_due(user=None, agreements=filters.agreements, limit=KEEP_REVIEWS, today=today)
     top = selectors.top_agreements(filters=filters, rules=rules, limit=KEEP_TOP)
-    movers = {}
-    for days, _ in PERIODS:
-        found = selectors.dashboard_movers(
-            filters=_team_filters(team_id, today=today, period_days=int(days)), rules=rules, limit=KEEP_MOVERS,
-            partner_names=_partner_names,
-        )
-        movers[days] = {"since": found.since.isoformat() if found.since else None,
-                        "partners": _movers_rows(found.partners), "categories": _movers_rows(found.categories)}
     return {
         "version": SUMMARY_VERSION,
         "matrix": {side: [[likelihood, impact, n] for (likelihood, impact), n in sorted(matrix.side(side).items())]
@@ -70,7 +66,31 @@ def team_summary(team_id: int, *, today: dt.date, rules) -> dict:
                     "rows": [[a.pk, a.next_review_date.isoformat()] for a in reviews.rows]},
         "top": [[row.score.agreement_id, row.score.score_c, row.change_c] for row in top],
         "partners": [row.partner_id for row in partner_rows_stored(filters=filters)],
-        "movers": movers,
+        "movers": _movers_by_period(team_id, today=today, rules=rules),
+    }
+
+
+def _movers_by_period(team_id: int | None, *, today: dt.date, rules) -> dict:
+    """The movers of the team (None: of every team) over each period the dashboard offers."""
+    movers = {}
+    for days, _ in PERIODS:
+        found = selectors.dashboard_movers(
+            filters=_team_filters(team_id, today=today, period_days=int(days)), rules=rules, limit=KEEP_MOVERS,
+            partner_names=_partner_names,
+        )
+        movers[days] = {"since": found.since.isoformat() if found.since else None,
+                        "partners": _movers_rows(found.partners), "categories": _movers_rows(found.categories)}
+    return movers
+
+
+def every_team_summary(*, today: dt.date, rules) -> dict:
+    """What the dashboard of every team reads that each team's summary cannot give: the partners'
+    heatmap order over every team, and the movers."""
+    filters = _team_filters(None, today=today, period_days=int(DEFAULTS["period"]))
+    return {
+        "version": SUMMARY_VERSION,
+        "partners": [row.partner_id for row in partner_rows_stored(filters=filters)],
+        "movers": _movers_by_period(None, today=today, rules=rules),
     }
 
 
@@ -98,8 +118,6 @@ def dashboard_summaries_refresh(*, team_ids=None, today: dt.date | None = None) 
         ignore_conflicts=True,
     )
     candidates = [team_id for team_id, *state in _states(teams) if not _is_current(*state, today=today)]
-    if not candidates:
-        return 0
     rules = selectors.scoring_rules()
     done = 0
     for team_id in candidates:
@@ -120,8 +138,27 @@ def dashboard_summaries_refresh(*, team_ids=None, today: dt.date | None = None) 
                 summarised_generation=generation, day=today, data=data, computed_at=timezone.now()
             )
             done += 1
-    logger.info("Dashboard summaries refreshed: %d team(s)", done)
+    every = _every_team_refresh(today=today, rules=rules)
+    if done or every:
+        logger.info("Dashboard summaries refreshed: %d team(s)%s", done, ", and every team's" if every else "")
     return done
+
+
+def _every_team_refresh(*, today: dt.date, rules) -> bool:
+    """Recompute the summary of every team unless current; True when it was."""
+    EveryTeamDashboardSummary.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        # As a team's: one refresh at a time, the generations read before the scores.
+        row = EveryTeamDashboardSummary.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+        if row is None:
+            return False
+        generations = {str(team_id): generation for team_id, generation, *_ in _states(Team.objects.all())}
+        if row.day == today and row.generations == generations and (row.data or {}).get("version") == SUMMARY_VERSION:
+            return False
+        row.data, row.generations, row.day = every_team_summary(today=today, rules=rules), generations, today
+        row.computed_at = timezone.now()
+        row.save()
+        return True
 
 
 def _states(teams):

@@ -7,6 +7,7 @@ the stored scores, and a summary a recompute has outdated is never read.
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.http import QueryDict
@@ -15,7 +16,7 @@ from django.utils import timezone
 from assessments import aggregation
 from assessments.choices import AgreementStatus, AssessmentStatus
 from assessments.models import Agreement, AgreementScore, Assessment, PartnerScore
-from riskboard.dashboards import selectors
+from riskboard.dashboards import selectors, services
 from riskboard.dashboards.filtersets import PERIODS, dashboard_filters
 from riskboard.dashboards.services import dashboard_summaries_refresh
 from riskboard.roles import Role
@@ -100,10 +101,12 @@ def test_a_current_summary_gives_what_the_stored_scores_give(portfolio, who):
     for days, _ in PERIODS:
         period = dashboard_filters(user=user, data=QueryDict(f"{query}&period={days}"))
         kept = summaries.movers(period_days=int(days), rules=rules, partner_names=names)
-        if who in ("two teams", "auditor"):
+        if who == "two teams":
             assert kept is None  # movers of several teams are not summed from each team's
             continue
+        # One team's, or every team's (the summary of every team).
         assert kept == selectors.dashboard_movers(filters=period, rules=rules)
+    assert (summaries.partner_order is None) == (who == "two teams")
 
 
 def test_movers_are_summarised_when_something_moved(portfolio):
@@ -145,6 +148,31 @@ def test_a_summary_a_recompute_outdated_is_not_read_until_refreshed(portfolio):
     summaries = selectors.current_summaries(filters=filters)
     rules = selectors.scoring_rules()
     assert summaries.matrix(rules) == selectors.risk_matrix_counts(filters=filters, rules=rules)
+
+
+def test_the_summary_of_every_team_is_outdated_by_a_change_in_any_team(portfolio):
+    auditor = MembershipFactory(team=None, role=Role.AUDITOR).user
+    filters = dashboard_filters(user=auditor, data=QueryDict(""))
+    assert selectors.current_summaries(filters=filters).every_team is not None
+    score = AgreementScore.objects.filter(agreement__owner_team=portfolio.teams[2], is_active=True).first()
+    Agreement.objects.filter(pk=score.agreement_id).update(status=AgreementStatus.SUSPENDED)
+    aggregation.agreements_recompute(agreement_ids=[score.agreement_id])
+    assert selectors.current_summaries(filters=filters) is None
+
+    # The team's summary alone brought up to date is not enough: the partners' order over every
+    # team may have changed.
+    with mock.patch.object(services, "_every_team_refresh", return_value=False):
+        assert dashboard_summaries_refresh(team_ids=[portfolio.teams[2].pk]) == 1
+    summaries = selectors.current_summaries(filters=filters)
+    assert summaries is not None and summaries.every_team is None and summaries.partner_order is None
+
+    assert dashboard_summaries_refresh() == 0  # every team's is refreshed, no team's
+    summaries = selectors.current_summaries(filters=filters)
+    rules = selectors.scoring_rules()
+    expected = selectors.partner_heatmap(filters=filters, rules=rules, per_page=1000)
+    assert [row.partner_id for row in expected.rows] == summaries.partner_order
+    assert summaries.movers(period_days=365, rules=rules, partner_names=selectors.visible_partner_names(auditor)) \
+        == selectors.dashboard_movers(filters=filters, rules=rules)
 
 
 def test_a_full_recompute_or_a_new_day_outdates_every_summary(portfolio):

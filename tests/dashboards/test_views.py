@@ -369,7 +369,7 @@ def audit_context() -> int:
 
 
 @pytest.mark.parametrize(("user", "summarised", "limit"), [
-    ("manager", False, 30), ("auditor", False, 30), ("manager", True, 18), ("auditor", True, 24),
+    ("manager", False, 28), ("auditor", False, 28), ("manager", True, 15), ("auditor", True, 16),
 ])
 def test_the_dashboard_costs_the_same_queries_at_two_portfolio_sizes(client, world, user, summarised, limit):
     """From the stored scores, and from the teams' dashboard summaries once the worker has

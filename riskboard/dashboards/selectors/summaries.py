@@ -16,7 +16,9 @@ format (``SUMMARY_VERSION``). Otherwise ``current_summaries`` answers None and t
 from the stored scores as before.
 
 What cannot be added across teams (the heatmap's order of partners by their summed score, the
-movers) is read from a summary only when the scope is one team.
+movers) is read from a team's summary when the scope is one team, and from the summary of every
+team (``EveryTeamDashboardSummary``, kept with the teams' own) when it is every team (auditors,
+administrators); for another set of teams it is computed from the stored scores.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assessments import scoring
-from assessments.models import Team
+from assessments.models import EveryTeamDashboardSummary, Team
 
 from ..filtersets import DashboardFilters
 from .portfolio import SIDES, BandDistribution, MatrixCounts
@@ -56,10 +58,13 @@ class Summaries:
     """The current summaries of every team in a dashboard's scope (``data``: one dict per team)."""
 
     data: tuple[dict, ...]
+    every_team: dict | None = None  # the summary of every team, when the scope is every team and it is current
 
     @property
     def single(self) -> dict | None:
-        return self.data[0] if len(self.data) == 1 else None
+        """What the heatmap order and the movers are read from: the one team's summary, or the
+        summary of every team."""
+        return self.data[0] if len(self.data) == 1 else self.every_team
 
     def matrix(self, rules: ScoringRules) -> MatrixCounts:
         out: dict[str, dict[tuple[int, int], int]] = {side: {} for side in SIDES}
@@ -99,15 +104,15 @@ class Summaries:
 
     @property
     def partner_order(self) -> list[int] | None:
-        """Every partner's id in heatmap order (one team only: an order by summed scores cannot be
-        merged from each team's)."""
+        """Every partner's id in heatmap order (one team, or every team: an order by summed scores
+        cannot be merged from each team's)."""
         return self.single["partners"] if self.single else None
 
     def movers(
         self, *, period_days: int, rules: ScoringRules, partner_names: Callable[[list[int]], dict[int, str]],
         limit: int = 5,
     ) -> Movers | None:
-        """The movers over ``period_days`` (one team only), the partners named by
+        """The movers over ``period_days`` (one team, or every team), the partners named by
         ``partner_names(ids)`` (those the viewer may see); None when not kept."""
         kept = self.single and self.single["movers"].get(str(period_days))
         if not kept:
@@ -132,7 +137,8 @@ class Summaries:
 
 def current_summaries(*, filters: DashboardFilters) -> Summaries | None:
     """The summaries of the teams in ``filters``' scope, when every one is current and only the
-    team is filtered; else None (one query)."""
+    team is filtered; else None (one query; two for every team, with the summary of every team
+    when it is current too)."""
     if not filters.team_only or (filters.team_ids is not None and not filters.team_ids):
         return None
     teams = Team.objects.all() if filters.team_ids is None else Team.objects.filter(pk__in=sorted(filters.team_ids))
@@ -146,4 +152,10 @@ def current_summaries(*, filters: DashboardFilters) -> Summaries | None:
         if generation is None or summarised != generation or day != filters.end or not data \
                 or data.get("version") != SUMMARY_VERSION:
             return None
-    return Summaries(data=tuple(row[4] for row in rows))
+    every_team = None
+    if filters.team_ids is None:
+        kept = EveryTeamDashboardSummary.objects.filter(pk=1).values_list("generations", "day", "data").first()
+        if kept and kept[0] == {str(pk): generation for pk, generation, *_ in rows} and kept[1] == filters.end \
+                and kept[2] and kept[2].get("version") == SUMMARY_VERSION:
+            every_team = kept[2]
+    return Summaries(data=tuple(row[4] for row in rows), every_team=every_team)
