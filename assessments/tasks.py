@@ -61,6 +61,14 @@ def dashboard_summaries_refresh() -> int:
     return refresh()
 
 
+@shared_task(soft_time_limit=60, time_limit=90, **_RELIABLE)
+def agreement_counts_compact() -> int:
+    """Fold each team's appended agreement-count rows into one (beat: every ten minutes)."""
+    from .services import agreement_counts_compact as compact
+
+    return compact()
+
+
 def _summaries_refresh_next() -> None:
     """Queue the dashboard summaries' refresh; never fail the recompute that asks for it (until the
     refresh has run, dashboards compute from the stored scores, and the beat retries it)."""

@@ -2,11 +2,15 @@
 every agreement a user may see says how many there are without counting them (issue 12: the
 list's "of N" read every agreement of the team, and grew with the portfolio).
 
-PostgreSQL: statement-level triggers on insert and delete (a bulk load updates each team's row
-once per statement, teams in id order), and a row-level trigger on an update that moves an
-agreement to another team (the only update that changes a count; any other update does not fire
-it). SQLite (the development database): row-level triggers for the same three changes. The rows
-are filled from the agreements that exist when the triggers are in place, in the same transaction.
+The triggers append a row per change (+n, -n), never update one: transactions creating
+agreements in the same team never wait for each other's commit. A team's number is the sum of
+its rows; the worker compacts them (``services.agreement_counts_compact``).
+
+PostgreSQL: statement-level triggers on insert and delete (a bulk load appends one row per team
+and statement), and a row-level trigger on an update that moves an agreement to another team
+(the only update that changes a number; no other update fires it). SQLite (the development
+database): row-level triggers for the same three changes. The rows are filled from the
+agreements that exist when the triggers are in place, in the same transaction.
 
 SQLite rebuilds a table to alter it, which drops its triggers: a later migration that alters
 ``assessments_agreement`` must create them again (``tests/assessments/test_agreement_counts.py``
@@ -26,9 +30,8 @@ POSTGRESQL = [
     f"""
     CREATE FUNCTION rb_agreement_count_insert() RETURNS trigger LANGUAGE plpgsql AS $body$
     BEGIN
-        INSERT INTO {COUNTS} AS c (team_id, agreements)
-        SELECT owner_team_id, count(*) FROM rb_inserted GROUP BY owner_team_id ORDER BY owner_team_id
-        ON CONFLICT (team_id) DO UPDATE SET agreements = c.agreements + excluded.agreements;
+        INSERT INTO {COUNTS} (team_id, agreements)
+        SELECT owner_team_id, count(*) FROM rb_inserted GROUP BY owner_team_id;
         RETURN NULL;
     END
     $body$
@@ -40,9 +43,8 @@ POSTGRESQL = [
     f"""
     CREATE FUNCTION rb_agreement_count_delete() RETURNS trigger LANGUAGE plpgsql AS $body$
     BEGIN
-        UPDATE {COUNTS} AS c SET agreements = c.agreements - d.n
-        FROM (SELECT owner_team_id, count(*) AS n FROM rb_deleted GROUP BY owner_team_id) AS d
-        WHERE c.team_id = d.owner_team_id;
+        INSERT INTO {COUNTS} (team_id, agreements)
+        SELECT owner_team_id, -count(*) FROM rb_deleted GROUP BY owner_team_id;
         RETURN NULL;
     END
     $body$
@@ -54,9 +56,7 @@ POSTGRESQL = [
     f"""
     CREATE FUNCTION rb_agreement_count_move() RETURNS trigger LANGUAGE plpgsql AS $body$
     BEGIN
-        UPDATE {COUNTS} SET agreements = agreements - 1 WHERE team_id = OLD.owner_team_id;
-        INSERT INTO {COUNTS} AS c (team_id, agreements) VALUES (NEW.owner_team_id, 1)
-        ON CONFLICT (team_id) DO UPDATE SET agreements = c.agreements + 1;
+        INSERT INTO {COUNTS} (team_id, agreements) VALUES (OLD.owner_team_id, -1), (NEW.owner_team_id, 1);
         RETURN NULL;
     END
     $body$
@@ -71,21 +71,18 @@ POSTGRESQL = [
 SQLITE = [
     f"""
     CREATE TRIGGER rb_agreement_count_insert AFTER INSERT ON {TABLE} BEGIN
-        INSERT INTO {COUNTS} (team_id, agreements) VALUES (NEW.owner_team_id, 1)
-        ON CONFLICT (team_id) DO UPDATE SET agreements = agreements + 1;
+        INSERT INTO {COUNTS} (team_id, agreements) VALUES (NEW.owner_team_id, 1);
     END
     """,
     f"""
     CREATE TRIGGER rb_agreement_count_delete AFTER DELETE ON {TABLE} BEGIN
-        UPDATE {COUNTS} SET agreements = agreements - 1 WHERE team_id = OLD.owner_team_id;
+        INSERT INTO {COUNTS} (team_id, agreements) VALUES (OLD.owner_team_id, -1);
     END
     """,
     f"""
     CREATE TRIGGER rb_agreement_count_move AFTER UPDATE OF owner_team_id ON {TABLE}
     WHEN OLD.owner_team_id IS NOT NEW.owner_team_id BEGIN
-        UPDATE {COUNTS} SET agreements = agreements - 1 WHERE team_id = OLD.owner_team_id;
-        INSERT INTO {COUNTS} (team_id, agreements) VALUES (NEW.owner_team_id, 1)
-        ON CONFLICT (team_id) DO UPDATE SET agreements = agreements + 1;
+        INSERT INTO {COUNTS} (team_id, agreements) VALUES (OLD.owner_team_id, -1), (NEW.owner_team_id, 1);
     END
     """,
 ]
@@ -126,11 +123,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="TeamAgreementCount",
             fields=[
-                ("team", models.OneToOneField(
-                    on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name="agreement_count",
-                    serialize=False, to="assessments.team",
-                )),
-                ("agreements", models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("agreements", models.BigIntegerField(
+                    help_text="A change of the team's number of agreements (+ or -).")),
+                ("team", models.ForeignKey(
+                    on_delete=django.db.models.deletion.CASCADE, related_name="+", to="assessments.team")),
             ],
         ),
         migrations.RunPython(install, uninstall),

@@ -351,13 +351,15 @@ class DashboardCellDate(models.Model):
 
 
 class TeamAgreementCount(models.Model):
-    """How many agreements a team owns, kept by database triggers on the agreements table (insert,
-    delete, and an update that moves an agreement to another team; migration ``0009``), so that a
-    list of every agreement a user may see says how many there are without counting them. Written
-    by the triggers only."""
+    """How many agreements a team owns: the sum of its rows, each a change of the number. Rows are
+    appended by database triggers on the agreements table (insert, delete, and an update that
+    moves an agreement to another team; migration ``0009``), never updated, so two transactions
+    creating agreements in one team never wait for each other; the worker compacts each team's
+    rows into one (``services.agreement_counts_compact``, every few minutes). A list of every
+    agreement a user may see thus says how many there are without counting them."""
 
-    team = models.OneToOneField(Team, on_delete=models.CASCADE, primary_key=True, related_name="agreement_count")
-    agreements = models.BigIntegerField(default=0)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    agreements = models.BigIntegerField(help_text="A change of the team's number of agreements (+ or -).")
 
     def __str__(self) -> str:
-        return f"Team {self.team_id}: {self.agreements} agreements"
+        return f"Team {self.team_id}: {self.agreements:+d} agreements"

@@ -20,13 +20,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from riskboard.permissions import Action, require
 
 from .. import hooks
 from ..choices import AgreementStatus
-from ..models import Agreement, Membership, Partner, Team
+from ..models import Agreement, Membership, Partner, Team, TeamAgreementCount
 
 TEAM_FIELDS = {"name", "slug", "description"}
 MEMBERSHIP_FIELDS = {"user", "team", "role"}
@@ -299,3 +299,39 @@ def agreement_delete(*, agreement: Agreement, actor) -> None:
             code="protected",
         )
     agreement.delete()
+
+
+# --- Each team's number of agreements ---------------------------------------------------------
+
+
+def agreement_counts_compact() -> int:
+    """Fold each team's rows of ``TeamAgreementCount`` (one per change, appended by the triggers)
+    into one row holding their sum; returns the rows removed. Rerunnable, and safe beside writers:
+    rows of transactions not yet committed are not among those folded, and stay to be summed.
+    A task of the worker (beat: every few minutes); no actor, nothing any user sees changes."""
+    table = TeamAgreementCount._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table name from the model; no value from outside.
+            cursor.execute(
+                f"WITH folded AS (DELETE FROM {table} WHERE team_id IN ("  # noqa: S608
+                f"SELECT team_id FROM {table} GROUP BY team_id HAVING count(*) > 1) RETURNING team_id, agreements), "
+                f"kept AS (INSERT INTO {table} (team_id, agreements) SELECT team_id, SUM(agreements) FROM folded "
+                "GROUP BY team_id RETURNING 1) "
+                "SELECT (SELECT count(*) FROM folded) - (SELECT count(*) FROM kept)"
+            )
+            return cursor.fetchone()[0]
+        # SQLite: the rows read are the rows folded, by key.
+        rows = list(TeamAgreementCount.objects.values_list("pk", "team_id", "agreements"))
+        by_team: dict[int, list[tuple[int, int]]] = {}
+        for pk, team_id, change in rows:
+            by_team.setdefault(team_id, []).append((pk, change))
+        folded = {team_id: changes for team_id, changes in by_team.items() if len(changes) > 1}
+        if not folded:
+            return 0
+        TeamAgreementCount.objects.filter(pk__in=[pk for changes in folded.values() for pk, _ in changes]).delete()
+        TeamAgreementCount.objects.bulk_create([
+            TeamAgreementCount(team_id=team_id, agreements=sum(change for _, change in changes))
+            for team_id, changes in folded.items()
+        ])
+        return sum(len(changes) - 1 for changes in folded.values())

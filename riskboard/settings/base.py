@@ -417,6 +417,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RISKBOARD_SCORES_SWEEP_SECONDS,
         "options": {"expires": RISKBOARD_SCORES_SWEEP_SECONDS},
     },
+    # Each team's agreement-count rows, one per change, folded into one (the lists read their sum).
+    "agreement-counts-compact": {
+        "task": "assessments.tasks.agreement_counts_compact",
+        "schedule": 600,
+        "options": {"expires": 600},
+    },
     # Dashboard summaries out of date (their refresh after a recompute was lost, or a new day).
     "dashboard-summaries-refresh": {
         "task": "assessments.tasks.dashboard_summaries_refresh",

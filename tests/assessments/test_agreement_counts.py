@@ -1,16 +1,19 @@
-"""Each team's stored number of agreements (``TeamAgreementCount``, kept by triggers; migration
-0009) and the agreements list that reads it instead of counting."""
+"""Each team's stored number of agreements (``TeamAgreementCount``: rows appended by triggers,
+migration 0009, and folded by ``services.agreement_counts_compact``) and the agreements list that
+reads it instead of counting."""
 
 import importlib
 import re
+import threading
+import time
 
 import pytest
-from django.db import connection
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import selectors
+from assessments import selectors, services
 from assessments.models import Agreement, TeamAgreementCount
 from tests.factories import AgreementFactory, TeamFactory
 
@@ -21,7 +24,9 @@ counts_migration = importlib.import_module("assessments.migrations.0009_team_agr
 
 
 def stored() -> dict[int, int]:
-    return {row.team_id: row.agreements for row in TeamAgreementCount.objects.all() if row.agreements}
+    """Each team's number, as the lists read it: the sum of its rows."""
+    sums = TeamAgreementCount.objects.values_list("team_id").annotate(n=Sum("agreements"))
+    return {team_id: n for team_id, n in sums.values_list("team_id", "n") if n}
 
 
 def counted() -> dict[int, int]:
@@ -46,6 +51,51 @@ def test_counts_follow_every_way_agreements_are_written(catalogue):
     a.delete()
     Agreement.objects.filter(reference__startswith="BULK-").delete()
     assert stored() == counted() == {first.pk: 1}
+
+
+def test_compacting_folds_each_teams_rows_into_one_and_changes_no_number(catalogue):
+    first, second = TeamFactory(), TeamFactory()
+    for team in (first, first, first, second):
+        AgreementFactory(owner_team=team)
+    Agreement.objects.filter(owner_team=first).first().delete()
+    rows = TeamAgreementCount.objects.count()
+    assert rows >= 5  # a row per change
+    assert services.agreement_counts_compact() == rows - 2
+    assert TeamAgreementCount.objects.count() == 2 and stored() == counted() == {first.pk: 2, second.pk: 1}
+    assert services.agreement_counts_compact() == 0  # rerunnable: nothing more to fold
+    AgreementFactory(owner_team=second)  # and the triggers go on appending
+    assert stored() == counted() == {first.pk: 2, second.pk: 2}
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_writers_in_one_team_do_not_wait_for_each_other_and_compacting_loses_none(catalogue):
+    """A transaction creating an agreement holds no row another needs: the triggers only append.
+    Compacting meanwhile folds what is committed and leaves the open transaction's row."""
+    team = TeamFactory()
+    AgreementFactory(owner_team=team)
+    written, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                AgreementFactory(owner_team=team)
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert written.wait(10)
+    started = time.monotonic()
+    AgreementFactory(owner_team=team)  # committed at once, while the other is open
+    assert time.monotonic() - started < 2
+    services.agreement_counts_compact()
+    release.set()
+    thread.join(10)
+    assert stored() == counted() == {team.pk: 3}
 
 
 @pytest.mark.postgres

@@ -171,7 +171,7 @@ def test_transient_database_errors_are_retried():
 
 def test_task_options_make_them_safe_to_redeliver():
     for task in (tasks.agreement_scores_recompute, tasks.scores_sweep, tasks.scores_full_recompute,
-                 tasks.dashboard_summaries_refresh):
+                 tasks.dashboard_summaries_refresh, tasks.agreement_counts_compact):
         assert task.acks_late and task.reject_on_worker_lost
         assert task.soft_time_limit and task.time_limit > task.soft_time_limit
         assert OperationalError in task.autoretry_for and task.retry_backoff
@@ -187,6 +187,8 @@ def test_beat_runs_a_nightly_full_recompute_and_a_sweeper_every_minute_both_expi
     assert nightly["options"]["expires"] and sweep["options"]["expires"] <= 60
     summaries = schedule["dashboard-summaries-refresh"]  # also catches the change of day
     assert summaries["task"] == tasks.dashboard_summaries_refresh.name and summaries["schedule"] == 60
+    counts = schedule["agreement-counts-compact"]
+    assert counts["task"] == tasks.agreement_counts_compact.name and counts["options"]["expires"] <= counts["schedule"]
 
 
 # --- A real worker and broker ------------------------------------------------------------------
