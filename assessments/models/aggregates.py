@@ -355,7 +355,7 @@ class TeamAgreementCount(models.Model):
     appended by database triggers on the agreements table (insert, delete, and an update that
     moves an agreement to another team; migration ``0009``), never updated, so two transactions
     creating agreements in one team never wait for each other; the worker compacts each team's
-    rows into one (``services.agreement_counts_compact``, every few minutes). A list of every
+    rows into one (``services.agreement_counts_compact``, every ten minutes). A list of every
     agreement a user may see thus says how many there are without counting them."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")

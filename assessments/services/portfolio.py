@@ -308,7 +308,7 @@ def agreement_counts_compact() -> int:
     """Fold each team's rows of ``TeamAgreementCount`` (one per change, appended by the triggers)
     into one row holding their sum; returns the rows removed. Rerunnable, and safe beside writers:
     rows of transactions not yet committed are not among those folded, and stay to be summed.
-    A task of the worker (beat: every few minutes); no actor, nothing any user sees changes."""
+    A task of the worker (beat: every ten minutes); no actor, nothing any user sees changes."""
     table = TeamAgreementCount._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
