@@ -88,8 +88,8 @@ def agreement_list(*, user) -> QuerySet[Agreement]:
 
 def agreement_count_visible(*, user) -> int:
     """How many agreements ``user`` may see: what ``agreement_list(user=user).count()`` gives, read
-    from each team's stored count (kept by triggers on the agreements table), one query that
-    reads a row per team, whatever the number of agreements."""
+    from each team's stored count (rows appended by triggers on the agreements table, folded by
+    the worker), one query that reads a few rows per team, whatever the number of agreements."""
     team_ids = visible_team_ids(user, Action.VIEW)
     rows = TeamAgreementCount.objects.all()
     if team_ids is not None:

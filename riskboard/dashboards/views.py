@@ -47,25 +47,17 @@ def _link_maker(name: str, *kinds: type, query: str = "") -> Callable[..., str]:
     ``kinds``: the type of each argument: int (an ``<id:>``), or str (a ``<str:>`` or ``<slug:>``)."""
     placeholders = [9_876_543_210 + i if kind is int else f"PLACEHOLDER{i}X" for i, kind in enumerate(kinds)]
     pattern = reverse(name, args=placeholders)
-    suffix = f"?{query}" if query else ""
-    # The pattern cut at its placeholders, in the order they appear: (argument index, text after).
-    found = sorted((pattern.index(str(placeholder)), i) for i, placeholder in enumerate(placeholders))
-    head = pattern[:found[0][0]] if found else pattern
-    pieces = []
-    for n, (at, i) in enumerate(found):
-        end = found[n + 1][0] if n + 1 < len(found) else len(pattern)
-        pieces.append((i, kinds[i] is int, pattern[at + len(str(placeholders[i])):end]))
-    if not found:
-        head += suffix
-    else:
-        pieces[-1] = (*pieces[-1][:2], pieces[-1][2] + suffix)
+    # The pattern cut at its placeholders (positional arguments fill it in their order): the text
+    # before the first, then the text after each.
+    parts = [pattern]
+    for placeholder in placeholders:
+        parts[-1:] = parts[-1].split(str(placeholder), 1)
+    parts[-1] += f"?{query}" if query else ""
+    fillers = [(kind is int, after) for kind, after in zip(kinds, parts[1:], strict=True)]
 
     def make(*args) -> str:
-        if len(args) != len(kinds):
-            raise TypeError(f"{name} takes {len(kinds)} argument(s), not {len(args)}")
-        url = head
-        for i, is_int, after in pieces:
-            value = args[i]
+        url = parts[0]
+        for value, (is_int, after) in zip(args, fillers, strict=True):
             url += (str(int(value)) if is_int else quote(str(value), safe="")) + after
         return url
 
