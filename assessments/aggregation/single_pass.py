@@ -12,12 +12,13 @@ The statements, each a set operation:
    the parallel workers, roll-ups by the catalogue's rules), with each code's fields unpacked.
 4. ``rb_scores_partners``: 20,000 agreement rows (not a million ratings), with their packed
    ratings, grouped per partner, each code a group of columns.
-5. One statement of data-modifying CTEs rewrites, in place, the stored rows whose values changed
-   (``UPDATE ... FROM ... WHERE row IS DISTINCT FROM``: on half-empty pages, see migration 0003,
-   these are HOT updates), and deletes the rows no longer derived from anything; rows scored for
-   the first time are then inserted. A row whose values are unchanged is not written, so it keeps
-   the ``computed_at`` of the run that produced its value (its fingerprint says the inputs are the
-   same); the portfolio rows are always written, with this run's time.
+5. One statement of data-modifying CTEs makes each stored level hold the rows derived: per level,
+   one hash full join of the derived rows with the stored ones keeps the rows that differ, which
+   are then updated in place (on half-empty pages, see migration 0003, these are HOT updates),
+   inserted (scored for the first time) or deleted (no longer derived from anything), by key. A
+   row whose values are unchanged is not written, so it keeps the ``computed_at`` of the run that
+   produced its value (its fingerprint says the inputs are the same); the portfolio rows are
+   always written, with this run's time.
 
 Staging tables are UNLOGGED rather than temporary where a later statement reads them in parallel
 or where they hold megabytes (temporary buffers are 8 MB by default, beyond which they spill);
@@ -361,77 +362,63 @@ def _changed(columns: list[str], new: str) -> str:
     return f"({', '.join(f't.{c}' for c in columns)}) IS DISTINCT FROM ({', '.join(f'{new}.{c}' for c in columns)})"
 
 
+def _differences(name: str, table: str, new: str, keys: tuple[tuple[str, str], ...], values: list[str],
+                 *, always: bool = False) -> str:
+    """Data-modifying CTEs making ``table`` hold the rows of ``new`` (a staging table or CTE): its
+    key columns are ``keys``' second names (the first are the table's), its other columns
+    ``values``, named as the table's.
+
+    One hash full join of the new rows with the stored ones, ``diff_<name>``, keeps the rows that
+    differ: new (no stored row), changed (unless ``always``: every row) and stale (no new row).
+    The changed rows are then updated in place (with ``%(now)s`` as ``computed_at``; HOT updates on
+    half-empty pages, see migration 0003), the new inserted and the stale deleted, each by key,
+    from that small set. A row whose values are unchanged is not written, so it keeps the
+    ``computed_at`` of the run that produced its value (its fingerprint says the inputs are the
+    same). The stored table and the new rows are each read once, where an ``UPDATE ... FROM`` and
+    a ``DELETE ... NOT EXISTS`` read both twice; and the new rows are found from the statement's
+    snapshot, not by rereading the table being filled."""
+    first = keys[0][0]
+    stored = ", ".join(f"t.{column} AS stored_{column}" for column, _ in keys)
+    match = " AND ".join(f"t.{column} = x.{key}" for column, key in keys)
+    by_stored_key = " AND ".join(f"t.{column} = d.stored_{column}" for column, _ in keys)
+    differ = "" if always else f"WHERE x.derived IS NULL OR t.{first} IS NULL OR {_changed(values, 'x')}"
+    return f""",
+        diff_{name} AS MATERIALIZED (
+            SELECT x.*, {stored} FROM (SELECT n.*, TRUE AS derived FROM {new} n) x
+            FULL JOIN {table} t ON {match} {differ}),
+        updated_{name} AS (
+            UPDATE {table} t SET {", ".join(f"{c} = d.{c}" for c in values)}, computed_at = %(now)s FROM diff_{name} d
+            WHERE d.derived AND {by_stored_key} RETURNING 1),
+        inserted_{name} AS (
+            INSERT INTO {table} ({", ".join(column for column, _ in keys)}, {", ".join(values)}, computed_at)
+            SELECT {", ".join(f"d.{key}" for _, key in keys)}, {", ".join(f"d.{c}" for c in values)}, %(now)s
+            FROM diff_{name} d WHERE d.stored_{first} IS NULL RETURNING 1),
+        stale_{name} AS (
+            DELETE FROM {table} t USING diff_{name} d WHERE d.derived IS NULL AND {by_stored_key} RETURNING 1)"""
+
+
 def _scores_sql(codes: list[str]) -> str:
-    """Statement 5: the stored rows whose values changed rewritten in place, in one statement of
-    data-modifying CTEs (UPDATE ... FROM: no conflict check and row lock per row, as an upsert
-    would take), and rows no longer derived deleted. Returns, per level, the rows updated, the rows
-    stored before, the rows deleted and the rows derived now: a level keeping fewer rows (stored
-    less deleted) than it derives has new rows, inserted next."""
+    """Statement 5: every stored level made to hold the rows just derived, in one statement of
+    data-modifying CTEs (``_differences`` per level; the portfolio rows are always written, their
+    ``computed_at`` is this run's time). Returns, per level (agreements, partners, partner x
+    category, categories, portfolio), the rows updated, inserted and deleted."""
     result_columns = [c.strip() for c in AGREEMENT_COLUMNS.split(",") if c.strip() != "computed_at"]
-    values = [c for c in result_columns if c != "agreement_id"]
-    set_agreements = ", ".join(f"{c} = a.{c}" for c in values)
-    set_tally = ", ".join(f"{c} = x.{c}" for c in TALLY_COLUMN_LIST)
-    updates = "".join(
-        f""",
-        updated_{source} AS (
-            UPDATE {table} t SET {set_tally}, computed_at = %(now)s FROM {source} x
-            WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)}
-              {"" if source == "portfolio" else f"AND {_changed(TALLY_COLUMN_LIST, 'x')}"} RETURNING 1)"""
-        for table, source, keys in LEVELS
-    )  # the portfolio rows are always written: their computed_at is this run's time
-    # Rows no longer derived from anything (a partner whose agreements all stopped counting, an
-    # agreement whose approved assessment was deleted): not among the rows rewritten.
-    deletes = "".join(
-        f""",
-        stale_{source} AS (
-            DELETE FROM {table} t WHERE NOT EXISTS (
-                SELECT 1 FROM {source} x WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)})
-            RETURNING 1)"""
-        for table, source, keys in LEVELS
+    agreements = f"(SELECT {', '.join(result_columns)} FROM {AGREEMENTS})"
+    levels = [
+        ("agreements", T.agreement_score, agreements, (("agreement_id", "agreement_id"),),
+         [c for c in result_columns if c != "agreement_id"]),
+        *((source, table, source, keys, TALLY_COLUMN_LIST) for table, source, keys in LEVELS),
+    ]
+    differences = "".join(
+        _differences(name, table, new, keys, values, always=name == "portfolio")
+        for name, table, new, keys, values in levels
     )
-    # The statement's snapshot is taken before its writes: COUNT(*) FROM a table is its rows before.
     counts = ", ".join(
-        f"(SELECT COUNT(*) FROM updated_{name}), (SELECT COUNT(*) FROM {table}), (SELECT COUNT(*) FROM stale_{name}), "
-        f"(SELECT COUNT(*) FROM {source})"
-        for table, name, source in ((T.agreement_score, "agreements", AGREEMENTS),
-                                    *((table, source, source) for table, source, _ in LEVELS))
+        f"(SELECT COUNT(*) FROM updated_{name}), (SELECT COUNT(*) FROM inserted_{name}), "
+        f"(SELECT COUNT(*) FROM stale_{name})"
+        for name, *_ in levels
     )
-    # %(now)s: the recompute's timestamp, for every row written.
-    return f"""
-        WITH updated_agreements AS (
-            UPDATE {T.agreement_score} t SET {set_agreements}, computed_at = %(now)s
-            FROM {AGREEMENTS} a WHERE t.agreement_id = a.agreement_id AND {_changed(values, "a")} RETURNING 1),
-        stale_agreements AS (
-            DELETE FROM {T.agreement_score} t WHERE t.agreement_id NOT IN (SELECT a.agreement_id FROM {AGREEMENTS} a)
-            RETURNING 1),
-        {_levels_sql(codes)}{updates}{deletes}
-        SELECT {counts}
-    """
-
-
-def _new_rows_sql(codes: list[str]) -> str:
-    """Rows scored for the first time (statement 5 only rewrites rows in place): agreements,
-    partners, partner x category and categories. Returns how many."""
-    columns = [c.strip() for c in AGREEMENT_COLUMNS.split(",") if c.strip() != "computed_at"]
-    inserts = "".join(
-        f""",
-        new_{source} AS (
-            INSERT INTO {table} ({", ".join(column for column, _ in keys)}, {TALLY_COLUMNS}, computed_at)
-            SELECT x.*, %(now)s FROM {source} x WHERE NOT EXISTS (
-                SELECT 1 FROM {table} t WHERE {" AND ".join(f"t.{column} = x.{key}" for column, key in keys)})
-            RETURNING 1)"""
-        for table, source, keys in LEVELS
-    )
-    return f"""
-        WITH new_agreements AS (
-            INSERT INTO {T.agreement_score} ({AGREEMENT_COLUMNS})
-            SELECT {", ".join(f"a.{c}" for c in columns)}, %(now)s FROM {AGREEMENTS} a
-            WHERE NOT EXISTS (SELECT 1 FROM {T.agreement_score} t WHERE t.agreement_id = a.agreement_id)
-            RETURNING 1),
-        {_levels_sql(codes)}{inserts}
-        SELECT (SELECT COUNT(*) FROM new_agreements),
-               {", ".join(f"(SELECT COUNT(*) FROM new_{source})" for _, source, _ in LEVELS)}
-    """
+    return f"WITH {_levels_sql(codes).strip()}{differences}\n        SELECT {counts}"
 
 
 def drop_staging(cursor) -> None:
@@ -472,28 +459,17 @@ def rebuild_scores_postgresql(
     cursor.execute(_agreements_sql(dialect, rules, codes), [])
     cursor.execute(_partners_sql(codes), [])
     # The staging CTEs have no statistics (the planner guesses a few thousand rows where there are
-    # 200,000 at ten times the benchmark portfolio): it then sorted both sides for merge anti
-    # joins (0.44 s for the partner x category rows, against 0.02 s at 1x). Every join here is on
-    # keys: hash joins, for this statement only.
+    # 200,000 at ten times the benchmark portfolio): it then sorted both sides for merge joins
+    # (0.44 s for the partner x category rows, against 0.02 s at 1x). Every join here is on keys:
+    # hash joins, for this statement only.
     cursor.execute("SELECT current_setting('enable_mergejoin'), set_config('enable_mergejoin', 'off', true)", [])
     mergejoin = cursor.fetchone()[0]
     cursor.execute(_scores_sql(codes), {"now": db_now})
     counts = cursor.fetchone()
     cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [mergejoin])
     # Per level (agreements, partners, partner x category, categories, portfolio).
-    updated, stored, deleted, derived = (counts[i::4] for i in range(4))
-    written = list(updated)
-    if any(s - d < n for s, d, n in zip(stored, deleted, derived, strict=True)):
-        # New rows are found by NOT EXISTS against the very table the statement fills. When its
-        # statistics say it is empty (the first run, after ANALYZE), the planner picks a nested-loop
-        # anti join whose inner scan rereads the rows this statement has already inserted, once per
-        # row: quadratic (1.8 s at 20,000 agreements, over 10 minutes at 200,000). A hash anti join
-        # reads it once; nested loops are off for this statement only.
-        cursor.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)", [])
-        nestloop = cursor.fetchone()[0]
-        cursor.execute(_new_rows_sql(codes), {"now": db_now})
-        written = [w + n for w, n in zip(written, cursor.fetchone(), strict=True)]
-        cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    updated, inserted, deleted = (counts[i::3] for i in range(3))
+    written = [u + n for u, n in zip(updated, inserted, strict=True)]
     agreements, partners, partner_categories, categories, _portfolio = written
     drop_staging(cursor)
     stage("scores")

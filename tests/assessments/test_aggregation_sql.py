@@ -32,19 +32,23 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 
 def test_the_sql_picks_the_latest_approved_assessment_the_orm_picks(portfolio, world):
-    # Besides the portfolio's approvals at the same instant (the later id wins), an approval
-    # recorded after another but dated before it (the later approval time wins).
-    agreement = next(a for a in portfolio.agreements if Assessment.objects.filter(
-        agreement=a, status=AssessmentStatus.APPROVED).exists())
+    # Besides the portfolio's approvals at the same instant (the later id wins), approvals
+    # recorded after another but dated before it, by a day or by one microsecond (the later
+    # approval time wins).
+    agreement, other = [a for a in portfolio.agreements if Assessment.objects.filter(
+        agreement=a, status=AssessmentStatus.APPROVED).exists()][:2]
     current = Assessment.objects.filter(agreement=agreement).approved_latest_first().first()
     approve_new_assessment(agreement=agreement, rng=random.Random(1), when=current.approved_at - dt.timedelta(days=1))
+    other_current = Assessment.objects.filter(agreement=other).approved_latest_first().first()
+    approve_new_assessment(agreement=other, rng=random.Random(2),
+                           when=other_current.approved_at - dt.timedelta(microseconds=1))
 
     orm: dict[int, int] = {}
     for agreement_id, assessment_id in Assessment.objects.approved_latest_first().values_list("agreement_id", "pk"):
         orm.setdefault(agreement_id, assessment_id)
     ties = Assessment.objects.filter(status=AssessmentStatus.APPROVED).values("agreement_id", "approved_at")
     assert len({(t["agreement_id"], t["approved_at"]) for t in ties}) < len(ties)  # the data has ties
-    assert orm[agreement.pk] == current.pk
+    assert (orm[agreement.pk], orm[other.pk]) == (current.pk, other_current.pk)
 
     dialect = Dialect(connection)
     every = _fetch(dialect.latest_approved(status="%s"), [AssessmentStatus.APPROVED.value])
