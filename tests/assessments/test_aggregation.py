@@ -109,6 +109,22 @@ def test_full_recompute_twice_gives_the_same_rows(portfolio):
     assert scores_differences(first, scores_stored()) == []
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner settings are PostgreSQL's")
+def test_full_recompute_leaves_the_planner_settings_of_its_callers_transaction_as_they_were(portfolio):
+    """The recompute sets planner options for some of its statements, local to the transaction: a
+    caller that runs it inside its own transaction (as these tests do) keeps its settings after."""
+    names = ("enable_mergejoin", "parallel_tuple_cost")
+
+    def current():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join('current_setting(%s)' for _ in names)}", names)
+            return cursor.fetchone()
+
+    before = current()
+    aggregation.scores_full_recompute()
+    assert current() == before
+
+
 def _computed_at(model, *keys: str) -> dict:
     return {tuple(row[:-1]): row[-1] for row in model.objects.values_list(*keys, "computed_at")}
 
