@@ -333,12 +333,22 @@ def _levels_sql(codes: list[str]) -> str:
     def by_code(source: str) -> str:
         return f"{source} p CROSS JOIN LATERAL (VALUES {code_rows}) v (code, {TALLY_COLUMNS})"
 
+    # A partner has at most two rows per team, its agreements where it is the first partner and the
+    # others: added up by a full join of the two halves, not aggregated (an aggregate's state per
+    # group is kilobytes wide here: at 20,000 groups it outgrows the hash memory and spills).
+    both = ", ".join(
+        f"CAST((COALESCE(a.{c}, 0) + COALESCE(b.{c}, 0)) {f'%% {P}' if c[0] == 'f' else ''} AS BIGINT) AS {c}"
+        for c in _partner_columns(codes)
+    )
     tally_p = ", ".join(f"p.{c}" for c in TALLY_COLUMN_LIST)
     tally_v = ", ".join(f"v.{c}" for c in TALLY_COLUMN_LIST)
     return f"""
         per_partner AS MATERIALIZED (
-            SELECT p.partner_id, p.team_id, {sums} FROM {PARTNERS} p WHERE p.partner_id IS NOT NULL
-            GROUP BY p.partner_id, p.team_id),
+            SELECT COALESCE(a.partner_id, b.partner_id) AS partner_id, COALESCE(a.team_id, b.team_id) AS team_id,
+                   {both}
+            FROM (SELECT * FROM {PARTNERS} WHERE partner_id IS NOT NULL AND is_primary) a
+            FULL JOIN (SELECT * FROM {PARTNERS} WHERE partner_id IS NOT NULL AND NOT is_primary) b
+              ON b.partner_id = a.partner_id AND b.team_id = a.team_id),
         primary_rows AS MATERIALIZED (SELECT p.team_id, {sums} FROM {PARTNERS} p WHERE p.is_primary GROUP BY p.team_id),
         partners AS MATERIALIZED (SELECT p.partner_id, p.team_id, {tally_p} FROM per_partner p),
         partner_categories AS MATERIALIZED (
