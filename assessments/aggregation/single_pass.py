@@ -317,7 +317,12 @@ def _partners_sql(codes: list[str]) -> str:
 
 def _levels_sql(codes: list[str]) -> str:
     """CTEs of the partner, partner x category, category and portfolio tallies (each per team) from
-    ``rb_scores_partners``; each CTE's columns are its ``LEVELS`` keys, then ``TALLY_COLUMNS``."""
+    ``rb_scores_partners``; each CTE's columns are its ``LEVELS`` keys, then ``TALLY_COLUMNS``.
+
+    The sums per partner and of the primary rows are read twice, so computed once (MATERIALIZED);
+    each level is read once, by its full join (``_differences``), and is planned into it rather
+    than first written out: 200,000 partner x category rows at ten times the benchmark portfolio
+    (0.27 s of the statement's 1.2 s there)."""
     code_rows = ", ".join(
         f"('{code}', p.n{i}, 100 * p.r{i}, 100 * p.l{i}, 100 * p.h{i}, 100 * p.i{i}, "
         f"{', '.join(_tally_lane(f'p.k{i}', k) for k in RANKS)}, p.f{i})"
@@ -350,11 +355,11 @@ def _levels_sql(codes: list[str]) -> str:
             FULL JOIN (SELECT * FROM {PARTNERS} WHERE partner_id IS NOT NULL AND NOT is_primary) b
               ON b.partner_id = a.partner_id AND b.team_id = a.team_id),
         primary_rows AS MATERIALIZED (SELECT p.team_id, {sums} FROM {PARTNERS} p WHERE p.is_primary GROUP BY p.team_id),
-        partners AS MATERIALIZED (SELECT p.partner_id, p.team_id, {tally_p} FROM per_partner p),
-        partner_categories AS MATERIALIZED (
+        partners AS (SELECT p.partner_id, p.team_id, {tally_p} FROM per_partner p),
+        partner_categories AS (
             SELECT p.partner_id, v.code, p.team_id, {tally_v} FROM {by_code("per_partner")} WHERE v.n > 0),
-        categories AS MATERIALIZED (SELECT v.code, p.team_id, {tally_v} FROM {by_code("primary_rows")} WHERE v.n > 0),
-        portfolio AS MATERIALIZED (SELECT p.team_id, {tally_p} FROM primary_rows p)
+        categories AS (SELECT v.code, p.team_id, {tally_v} FROM {by_code("primary_rows")} WHERE v.n > 0),
+        portfolio AS (SELECT p.team_id, {tally_p} FROM primary_rows p)
     """
 
 
