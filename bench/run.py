@@ -49,9 +49,14 @@ What is measured (medians of repeated runs unless said otherwise):
 With ``SCALE=10`` (``make bench SCALE=10``) the portfolio is ten times larger, in its own database
 (``<benchmark database>_x10``, generated once with a progress bar and reused); the scores and pages
 parts are measured (not the Python loop, the audit, dashboard or API load parts) and written to
-``bench/results-x10.json`` with ``growth_<key>``: the figure divided by the 1x run's in
-``bench/results.json`` (``growth_full_recompute`` <= 10; ``growth_incremental``, ``growth_page_ms_*``
-and ``growth_api_ms`` <= 1.5); ``worker_peak_rss_mb`` there is the worker's peak at 10x (<= 300).
+``bench/results-x10.json`` with ``growth_<key>``: the figure divided by the 1x figure
+(``growth_full_recompute`` <= 10; ``growth_incremental``, ``growth_page_ms_*`` and
+``growth_api_ms`` <= 1.5); ``worker_peak_rss_mb`` there is the worker's peak at 10x (<= 300). The
+1x full and incremental recomputes are timed in alternation with the 10x ones, by a process of
+its own on the 1x database (``full_recompute_s_at_1x``, ``incremental_s_at_1x``: the same load
+falls on both sides of the ratio; the ratio to the 1x run's figures in ``bench/results.json``,
+which may have been measured at another hour, is kept as ``growth_<key>_against_the_1x_run``);
+the pages' growth is against the 1x run's figures.
 
 ``bench/run.py --only scores``, ``--only audit``, ``--only dashboard``, ``--only api`` or
 ``--only pages`` measures one part and updates its keys in ``bench/results.json``, keeping the others.
@@ -77,6 +82,7 @@ sys.path.insert(0, str(REPO))
 # with _x10 appended), generated once and reused; its figures go to bench/results-x10.json with
 # growth ratios against bench/results.json (the 1x run).
 SCALE = int(os.environ.get("SCALE", "1") or "1")
+BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")  # the 1x portfolio's (SCALE > 1: timed alongside)
 if SCALE != 1 and os.environ.get("DATABASE_URL") and "--audit-page-here" not in sys.argv:
     from bench.dashboard import _database_url_with_name, _ensure_database
 
@@ -126,6 +132,8 @@ HISTORY = 5
 AUDIT_SMALL_AGREEMENTS = 200
 # The lines on which the small portfolio's process reports (bench/run.py --audit-page-here).
 AUDIT_READY, AUDIT_RESULT = "audit-ready: ", "audit-sample: "
+# ... and the 1x portfolio's, timed alongside a SCALE > 1 run (bench/run.py --scores-here).
+SCORES_READY, SCORES_RESULT = "scores-ready: ", "scores-sample: "
 TARGETS = {
     "full_to_floor_ratio": ("<=", 1.5),
     "incremental_to_full_ratio": ("<=", 0.01),
@@ -253,24 +261,40 @@ class Rollback(Exception):
     pass
 
 
-def measure_incremental(full_seconds: float, rng: random.Random) -> dict:
-    """Incremental recomputes of approvals and their equivalence to a full recompute; rolled back."""
-    out = {}
+def incremental_samples(rng: random.Random, count: int) -> list[tuple[float, int]]:
+    """``count`` approvals' incremental recomputes: (seconds, statements) each; rolled back."""
     active = list(AgreementScore.objects.filter(is_active=True).values_list("agreement_id", flat=True))
+    samples = []
     try:
         with transaction.atomic():
-            times, statements = [], []
-            for agreement_id in rng.sample(active, 20):
+            for agreement_id in rng.sample(active, count):
                 new_approved_assessment(agreement_id, rng)
                 aggregation.agreements_mark_dirty(agreement_ids=[agreement_id], reason="bench")
                 with CaptureQueriesContext(connection) as queries:
                     seconds, _ = timed(aggregation.agreements_recompute, agreement_ids=[agreement_id])
-                times.append(seconds)
-                statements.append(len(queries.captured_queries))
-            out["incremental_s"] = statistics.median(times)
-            out["incremental_to_full_ratio"] = out["incremental_s"] / full_seconds
-            out["incremental_statements"] = max(statements)
+                samples.append((seconds, len(queries.captured_queries)))
+            raise Rollback
+    except Rollback:
+        pass
+    return samples
 
+
+def measure_incremental(full_seconds: float, rng: random.Random, at_1x: ScoresAt1x | None) -> dict:
+    """Incremental recomputes of approvals (20, in rounds of 5; alternating with as many at 1x when
+    ``at_1x``) and their equivalence to a full recompute; rolled back."""
+    out = {}
+    samples, samples_1x = [], []
+    for _ in range(4):
+        samples += incremental_samples(rng, 5)
+        if at_1x:
+            samples_1x += at_1x.sample("incremental 5")
+    out["incremental_s"] = statistics.median(seconds for seconds, _ in samples)
+    out["incremental_to_full_ratio"] = out["incremental_s"] / full_seconds
+    out["incremental_statements"] = max(statements for _, statements in samples)
+    if at_1x:
+        out["incremental_s_at_1x"] = statistics.median(samples_1x)
+    try:
+        with transaction.atomic():
             everything = list(Agreement.objects.values_list("id", flat=True))
             for agreement_id in rng.sample(everything, 50):
                 if rng.random() < 0.2:  # a status change now and then
@@ -405,6 +429,49 @@ class AuditPageSampler:
         return times
 
 
+class ScoresAt1x:
+    """The 1x portfolio's full and incremental recomputes, timed by a process of its own on the 1x
+    database, one sample per request: a SCALE > 1 run alternates them with its own, so that its
+    growth ratios compare figures taken under the same load (a figure from an earlier 1x run may
+    have been taken on a faster or slower hour of this machine)."""
+
+    def __init__(self):
+        self.child = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(Path(__file__).resolve()), "--scores-here"],
+            cwd=REPO, env={**os.environ, "DATABASE_URL": BASE_DATABASE_URL, "SCALE": "1", "AGREEMENTS": "20000"},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        )
+        self.agreements = self._report(SCORES_READY)["agreements"]
+
+    def _report(self, prefix: str):
+        for line in self.child.stdout:
+            if line.startswith(prefix):
+                return json.loads(line.removeprefix(prefix))
+            say(f"  [1x] {line.rstrip()}")
+        raise RuntimeError(f"The 1x portfolio's process ended ({self.child.wait()}) before it reported.")
+
+    def sample(self, request: str):
+        self.child.stdin.write(request + "\n")
+        return self._report(SCORES_RESULT)
+
+    def close(self) -> None:
+        self.child.stdin.close()
+        self.child.wait(120)
+
+
+def serve_score_samples(rng: random.Random) -> None:
+    """The 1x portfolio's side (``--scores-here``): per line read from stdin, ``full`` times one full
+    recompute (seconds), ``incremental N`` N approvals' incremental recomputes (seconds each)."""
+    aggregation.scores_full_recompute()  # warm-up, as the run it is compared with
+    say(SCORES_READY + json.dumps({"agreements": Agreement.objects.count()}))
+    for line in sys.stdin:
+        request, *count = line.split()
+        if request == "full":
+            say(SCORES_RESULT + json.dumps(timed(aggregation.scores_full_recompute)[0]))
+        else:
+            say(SCORES_RESULT + json.dumps([seconds for seconds, _ in incremental_samples(rng, int(count[0]))]))
+
+
 def serve_audit_samples() -> None:
     """The small portfolio's side (``--audit-page-here``): one sample per line read from stdin."""
     sampler = AuditPageSampler()
@@ -474,17 +541,32 @@ def measure_audit(results: dict, rounds: int = 15) -> None:
 
 
 def measure_scores(results: dict, rng: random.Random) -> None:
+    at_1x = ScoresAt1x() if SCALE != 1 else None
+    try:
+        measure_scores_here(results, rng, at_1x)
+    finally:
+        if at_1x:
+            at_1x.close()
+
+
+def measure_scores_here(results: dict, rng: random.Random, at_1x: ScoresAt1x | None) -> None:
     cold, _ = timed(aggregation.scores_full_recompute)
     results["full_recompute_cold_s"] = cold
     results["full_recompute_from_scratch_s"] = full_recompute_from_scratch()
     sql = floor_sql()
     run_floor(sql)  # warm-up
-    fulls, floors = [], []
+    fulls, floors, fulls_1x = [], [], []
     for _ in range(int(os.environ.get("BENCH_ROUNDS", "7"))):
         fulls.append(timed(aggregation.scores_full_recompute)[0])
         floors.append(timed(run_floor, sql)[0])
+        if at_1x:
+            fulls_1x.append(at_1x.sample("full"))
     results["full_recompute_s"] = statistics.median(fulls)
     results["sql_floor_s"] = statistics.median(floors)
+    if at_1x:
+        results["full_recompute_s_at_1x"] = statistics.median(fulls_1x)
+        say(f"Full recompute at {at_1x.agreements:,} agreements, in alternation: "
+            f"{results['full_recompute_s_at_1x']:.3f} s.")
     results["full_to_floor_ratio"] = results["full_recompute_s"] / results["sql_floor_s"]
     rounds = [full / floor for full, floor in zip(fulls, floors, strict=True)]
     results["full_to_floor_ratio_range"] = [round(min(rounds), 3), round(max(rounds), 3)]
@@ -499,7 +581,7 @@ def measure_scores(results: dict, rng: random.Random) -> None:
         say(f"Python loop {results['python_loop_s']:.2f} s ({len(differences)} differences from the SQL result).")
 
     results["worker_peak_rss_mb"] = peak_rss_of_full_recompute()
-    results.update(measure_incremental(results["full_recompute_s"], rng))
+    results.update(measure_incremental(results["full_recompute_s"], rng, at_1x))
     say(f"Incremental {results['incremental_s'] * 1000:.1f} ms, {results['incremental_statements']} statements, "
         f"{results['incremental_mismatches']} mismatches.")
     results.update(measure_approval_to_visible(rng))
@@ -510,6 +592,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["scores", "audit", "dashboard", "api", "pages"],
                         help="measure one part, keep the others' keys")
     parser.add_argument("--audit-page-here", action="store_true", help=argparse.SUPPRESS)  # the small portfolio
+    parser.add_argument("--scores-here", action="store_true", help=argparse.SUPPRESS)  # the 1x one, at SCALE > 1
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         say("make bench needs PostgreSQL: set DATABASE_URL=postgres://... (the benchmark database).")
@@ -519,6 +602,9 @@ def main() -> int:
     ensure_portfolio(agreements)
     if args.audit_page_here:
         serve_audit_samples()
+        return 0
+    if args.scores_here:
+        serve_score_samples(rng)
         return 0
     results: dict = {
         "database": connection.settings_dict["NAME"],
@@ -558,9 +644,12 @@ def main() -> int:
         baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
         results["scale"] = SCALE
         for name, (key, limit) in GROWTH.items():
-            if key in results and baseline.get(key):
-                results[f"growth_{name}"] = results[key] / baseline[key]
+            # Against the 1x figure timed alongside (the scores), else the 1x run's (the pages).
+            if key in results and (results.get(f"{key}_at_1x") or baseline.get(key)):
+                results[f"growth_{name}"] = results[key] / (results.get(f"{key}_at_1x") or baseline[key])
                 TARGETS[f"growth_{name}"] = ("<=", limit)
+                if results.get(f"{key}_at_1x") and baseline.get(key):
+                    results[f"growth_{name}_against_the_1x_run"] = results[key] / baseline[key]
         if "growth_api_ms_agreements" in results:  # the slowest-growing API list stands for them all
             results["growth_api_ms"] = max(results[f"growth_api_ms_{n}"] for n in ("agreements", "partners",
                                                                                     "assessments")
