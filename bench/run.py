@@ -65,6 +65,7 @@ the pages' growth is against the 1x run's figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -80,7 +81,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # SCALE=10: a portfolio ten times larger in a database of its own (the benchmark database's name
 # with _x10 appended), generated once and reused; its figures go to bench/results-x10.json with
-# growth ratios against bench/results.json (the 1x run).
+# growth ratios against the 1x recomputes timed alongside and the 1x run's pages (bench/results.json).
 SCALE = int(os.environ.get("SCALE", "1") or "1")
 BASE_DATABASE_URL = os.environ.get("DATABASE_URL", "")  # the 1x portfolio's (SCALE > 1: timed alongside)
 if SCALE != 1 and os.environ.get("DATABASE_URL") and "--audit-page-here" not in sys.argv:
@@ -120,7 +121,7 @@ from riskboard.roles import Role  # noqa: E402
 
 BASELINE = REPO / "bench" / "results.json"
 RESULTS = BASELINE if SCALE == 1 else REPO / "bench" / f"results-x{SCALE}.json"
-# growth_<key>: this run's figure / the 1x run's (SCALE > 1), and its target.
+# growth_<key>: this run's figure / the 1x figure (SCALE > 1: see ScoresAt1x), and its target.
 GROWTH = {
     "full_recompute": ("full_recompute_s", SCALE),
     "incremental": ("incremental_s", 1.5),
@@ -438,7 +439,8 @@ class ScoresAt1x:
     def __init__(self):
         self.child = subprocess.Popen(  # noqa: S603
             [sys.executable, str(Path(__file__).resolve()), "--scores-here"],
-            cwd=REPO, env={**os.environ, "DATABASE_URL": BASE_DATABASE_URL, "SCALE": "1", "AGREEMENTS": "20000"},
+            cwd=REPO, env={**os.environ, "DATABASE_URL": BASE_DATABASE_URL, "SCALE": "1",
+                           "AGREEMENTS": str(int(os.environ["AGREEMENTS"]) // SCALE)},
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )
         self.agreements = self._report(SCORES_READY)["agreements"]
@@ -451,12 +453,21 @@ class ScoresAt1x:
         raise RuntimeError(f"The 1x portfolio's process ended ({self.child.wait()}) before it reported.")
 
     def sample(self, request: str):
-        self.child.stdin.write(request + "\n")
+        try:
+            self.child.stdin.write(request + "\n")
+        except BrokenPipeError:
+            raise RuntimeError(f"The 1x portfolio's process ended ({self.child.wait()}).") from None
         return self._report(SCORES_RESULT)
 
     def close(self) -> None:
-        self.child.stdin.close()
-        self.child.wait(120)
+        """Ends the process (its input closed; killed if it has not ended within two minutes)."""
+        with contextlib.suppress(BrokenPipeError):
+            self.child.stdin.close()
+        try:
+            self.child.wait(120)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
 
 
 def serve_score_samples(rng: random.Random) -> None:

@@ -304,7 +304,7 @@ def _partners_sql(codes: list[str]) -> str:
     return f"""
         CREATE TEMPORARY TABLE {PARTNERS} AS
         SELECT ap.partner_id, a.counted_team_id AS team_id,
-               (ap.partner_id IS NULL OR ap.partner_id = a.first_partner) AS is_primary,
+               (ap.partner_id IS NULL OR ap.partner_id = a.first_partner) IS TRUE AS is_primary,
                COUNT(*) AS n, SUM(a.score_c) AS score_sum_c, SUM(a.score_low_c) AS score_low_sum_c,
                SUM(a.score_high_c) AS score_high_sum_c, SUM(a.inherent_score_c) AS inherent_sum_c,
                {", ".join(f"COUNT(*) FILTER (WHERE a.band_rank = {k}) AS band_{k}" for k in RANKS)},
@@ -328,8 +328,7 @@ def _levels_sql(codes: list[str]) -> str:
         f"{', '.join(_tally_lane(f'p.k{i}', k) for k in RANKS)}, p.f{i})"
         for i, code in enumerate(codes)
     )
-    # A partner's rows (primary or not) summed per team; and the primary rows of all partners summed
-    # per team.
+    # The primary rows of all partners summed per team (the category and portfolio levels).
     # (BIGINT, not the NUMERIC a SUM of BIGINT gives: the arithmetic below is cheaper.)
     sums = ", ".join(
         f"CAST(SUM(p.{c}) {f'%% {P}' if c[0] == 'f' else ''} AS BIGINT) AS {c}" for c in _partner_columns(codes)
@@ -390,9 +389,10 @@ def _differences(name: str, table: str, new: str, keys: tuple[tuple[str, str], .
     half-empty pages, see migration 0003), the new inserted and the stale deleted, each by key,
     from that small set. A row whose values are unchanged is not written, so it keeps the
     ``computed_at`` of the run that produced its value (its fingerprint says the inputs are the
-    same). The stored table and the new rows are each read once, where an ``UPDATE ... FROM`` and
-    a ``DELETE ... NOT EXISTS`` read both twice; and the new rows are found from the statement's
-    snapshot, not by rereading the table being filled."""
+    same). The stored table and the new rows are compared once, where an ``UPDATE ... FROM`` and
+    a ``DELETE ... NOT EXISTS`` compared both twice (the writes then find their few rows by key);
+    and the new rows are found from the statement's snapshot, not by rereading the table being
+    filled."""
     first = keys[0][0]
     stored = ", ".join(f"t.{column} AS stored_{column}" for column, _ in keys)
     match = " AND ".join(f"t.{column} = x.{key}" for column, key in keys)
