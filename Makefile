@@ -43,7 +43,7 @@ worker: $(STAMP)
 # measures one part. SCALE=10 measures a portfolio ten times larger (200,000 agreements, generated
 # once into the database named after DATABASE_URL's with _x10 appended; it takes a long while, not
 # for CI): the scores and the pages, written to bench/results-x10.json with growth ratios against
-# bench/results.json.
+# the 1x recomputes timed alongside (on the 1x database) and the 1x run's pages in bench/results.json.
 SCALE ?= 1
 bench: $(STAMP)
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
